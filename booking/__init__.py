@@ -1,0 +1,132 @@
+"""Juniper Physical Therapy's dry-needling page and consultation requests."""
+
+import logging
+import os
+import sqlite3
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import CONFIGS, PLACEHOLDER_SECRET
+
+WEAK_SECRETS = {"", PLACEHOLDER_SECRET, "changeme", "change-me", "secret", "dev", "development"}
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: load config, bind extensions, register blueprints, errors and commands."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(root, "instance"),
+        template_folder=os.path.join(root, "templates"),
+    )
+    env = os.environ.get("BOOKING_ENV", "development")
+    if test_config is not None and test_config.get("TESTING"):
+        env = "testing"
+    if env not in CONFIGS:
+        raise RuntimeError(f"BOOKING_ENV must be one of {', '.join(CONFIGS)}, not {env!r}")
+    app.config.from_object(CONFIGS[env])
+    app.config["BOOKING_ENV"] = env
+    if test_config:
+        app.config.update(test_config)
+    _finish_config(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_security_headers(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Fill in defaults that depend on the instance folder, and refuse unsafe production settings."""
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        path = os.path.join(app.instance_path, "booking.sqlite3")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if not app.config.get("MAIL_FILE_DIR"):
+        app.config["MAIL_FILE_DIR"] = os.path.join(app.instance_path, "mail")
+    if app.config["BOOKING_ENV"] == "production":
+        secret = app.config.get("SECRET_KEY") or ""
+        if secret.strip().lower() in WEAK_SECRETS or len(secret) < 24:
+            raise RuntimeError(
+                "SECRET_KEY is missing or a placeholder: set a long random value "
+                "(python -c 'import secrets; print(secrets.token_hex(32))') before starting in production."
+            )
+        if not app.config.get("MAIL_SERVER"):
+            app.logger.warning("MAIL_SERVER is not set: clinic notifications are written to files, not sent.")
+    if app.config.get("PROXY_COUNT"):
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    if not app.logger.handlers or app.logger.level == logging.NOTSET:
+        app.logger.setLevel(logging.INFO)
+
+
+@event.listens_for(Engine, "connect")
+def _tune_sqlite(dbapi_connection, _record) -> None:
+    """WAL, a busy timeout and enforced foreign keys on every SQLite connection."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    from booking.extensions import csrf, db, limiter, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from booking.intake.views import bp as intake_bp
+    from booking.public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(intake_bp)
+
+    @app.context_processor
+    def clinic_details() -> dict:
+        """Every template may show the clinic's name, phone, address and hours."""
+        cfg = app.config
+        return {
+            "clinic": {
+                "name": cfg["CLINIC_NAME"],
+                "phone": cfg["CLINIC_PHONE"],
+                "phone_href": "".join(ch for ch in cfg["CLINIC_PHONE"] if ch.isdigit() or ch == "+"),
+                "email": cfg["CLINIC_PUBLIC_EMAIL"],
+                "address": cfg["CLINIC_ADDRESS"],
+                "hours": cfg["CLINIC_HOURS"],
+                "response_time": cfg["CLINIC_RESPONSE_TIME"],
+                "emergency_number": cfg["CLINIC_EMERGENCY_NUMBER"],
+            }
+        }
+
+
+def register_security_headers(app: Flask) -> None:
+    from booking.security import add_security_headers
+
+    app.after_request(add_security_headers)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from booking.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from booking.outbox.commands import send_mail_command
+
+    app.cli.add_command(send_mail_command)
+    from booking.outbox.worker import start_worker_on_first_request
+
+    start_worker_on_first_request(app)

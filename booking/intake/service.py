@@ -1,0 +1,78 @@
+"""Recording a consultation request: the one place a request and the emails it owes are written."""
+
+import secrets
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from booking.extensions import db
+from booking.models import ConsultationRequest
+from booking.outbox.queue import enqueue_request_notifications
+
+# No 0/O, 1/I/L or U: easy to read aloud over the phone and to type back.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_PREFIX = "JPT"
+
+
+def new_reference() -> str:
+    """A short code like JPT-7K3M-Q9XD: random (about 39 bits), so neither guessable nor sequential."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{REFERENCE_PREFIX}-{chars[:4]}-{chars[4:]}"
+
+
+def find_by_submission_token(token: str) -> ConsultationRequest | None:
+    return db.session.execute(
+        db.select(ConsultationRequest).filter_by(submission_token=token)
+    ).scalar_one_or_none()
+
+
+def record_consultation_request(answers: dict) -> tuple[ConsultationRequest, bool]:
+    """Store the request and its notifications in one transaction.
+
+    Returns (request, created). A form that was already sent (double click, back and resend)
+    returns the request it created the first time, so one person in pain is one request.
+    """
+    token = answers["submission_token"]
+    existing = find_by_submission_token(token)
+    if existing is not None:
+        return existing, False
+
+    for _ in range(5):
+        consultation = ConsultationRequest(reference=new_reference(), **answers)
+        db.session.add(consultation)
+        enqueue_request_notifications(consultation)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            existing = find_by_submission_token(token)
+            if existing is not None:  # the same form won a race with itself
+                return existing, False
+            continue  # a reference collision: draw another
+        current_app.logger.info("Consultation request %s stored", consultation.reference)
+        return consultation, True
+    raise RuntimeError("Could not draw an unused reference code")
+
+
+def answers_from(form) -> dict:
+    """The columns of a ConsultationRequest, from a validated form."""
+    return {
+        "submission_token": form.submission_token.data,
+        "name": form.name.data,
+        "email": form.email.data,
+        "phone": form.phone.data or "",
+        "contact_method": form.contact_method.data,
+        "condition": form.condition.data,
+        "condition_other": (form.condition_other.data or "") if form.condition.data == "other" else "",
+        "body_area": form.body_area.data or "",
+        "side": form.side.data or "",
+        "duration": form.duration.data or "",
+        "pain_level": int(form.pain_level.data) if form.pain_level.data else None,
+        "description": form.description.data,
+        "had_dry_needling": form.had_dry_needling.data or "",
+        "screening_flags": list(form.screening.data),
+        "preferred_days": list(form.preferred_days.data),
+        "preferred_times": list(form.preferred_times.data),
+        "consent_contact": bool(form.consent_contact.data),
+        "consent_privacy": bool(form.consent_privacy.data),
+    }

@@ -1,0 +1,80 @@
+"""The tables: a patient's consultation request and the emails it owes the clinic and the patient."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from booking.extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC, the one form every database here stores and compares the same way."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class ConsultationRequest(db.Model):
+    """One person asking the clinic for a dry-needling consultation."""
+
+    __tablename__ = "consultation_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    # One per rendered form, so a second press of Send finds the first request.
+    submission_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    contact_method: Mapped[str] = mapped_column(String(16))
+
+    condition: Mapped[str] = mapped_column(String(32))
+    condition_other: Mapped[str] = mapped_column(String(120), default="")
+    body_area: Mapped[str] = mapped_column(String(32), default="")
+    side: Mapped[str] = mapped_column(String(16), default="")
+    duration: Mapped[str] = mapped_column(String(32), default="")
+    pain_level: Mapped[int | None]
+    description: Mapped[str] = mapped_column(Text)
+    had_dry_needling: Mapped[str] = mapped_column(String(16), default="")
+
+    screening_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    preferred_days: Mapped[list[str]] = mapped_column(JSON, default=list)
+    preferred_times: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    consent_contact: Mapped[bool]
+    consent_privacy: Mapped[bool]
+
+    notifications: Mapped[list["Notification"]] = relationship(
+        back_populates="consultation_request", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def raised_flags(self) -> list[str]:
+        """The screening answers staff must see first ("none" is not a flag)."""
+        return [flag for flag in self.screening_flags if flag != "none"]
+
+
+class Notification(db.Model):
+    """An email owed because of a request: written with it, delivered later, retried until sent."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_request.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    # Kept across retries so a mail client threads or deduplicates a resend.
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    claimed_until: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    consultation_request: Mapped[ConsultationRequest] = relationship(back_populates="notifications")

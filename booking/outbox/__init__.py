@@ -1,0 +1,1 @@
+"""Notification emails: written with the request, delivered later, retried until sent."""

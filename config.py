@@ -1,0 +1,105 @@
+"""Every setting the app reads, each from an environment variable with a safe default."""
+
+import os
+
+PLACEHOLDER_SECRET = "dev-only-not-secret"
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    """Read an on/off environment variable the way operators write them."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _env_list(name: str, default: str = "", sep: str = ",") -> list[str]:
+    """Split a comma- (or sep-) separated variable into its non-empty parts."""
+    return [part.strip() for part in os.environ.get(name, default).split(sep) if part.strip()]
+
+
+class Config:
+    """Settings shared by every environment; read when the class is built, at import."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", PLACEHOLDER_SECRET)
+    # None means "SQLite in the instance folder"; create_app fills in the path.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Outgoing mail. With no MAIL_SERVER the outbox writes .eml files under the instance folder.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Juniper Physical Therapy <no-reply@localhost>")
+    MAIL_TIMEOUT_SECONDS = _env_int("MAIL_TIMEOUT_SECONDS", 15)
+    MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR") or None  # default: <instance>/mail
+    CLINIC_EMAIL = _env_list("CLINIC_EMAIL", "frontdesk@localhost")
+
+    # The outbox: a worker thread in each web process delivers right after each request is
+    # stored and retries failures; `flask send-mail` does the same from cron as a safety net.
+    OUTBOX_WORKER = _env_bool("OUTBOX_WORKER", True)
+    OUTBOX_POLL_SECONDS = _env_int("OUTBOX_POLL_SECONDS", 60)
+    OUTBOX_MAX_BACKOFF_SECONDS = _env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600)
+
+    SUBMIT_RATE_LIMIT = os.environ.get("SUBMIT_RATE_LIMIT", "5 per minute; 30 per day")
+    # memory:// counts per process; point several gunicorn workers at one shared store.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+
+    MAX_CONTENT_LENGTH = 64 * 1024
+    WTF_CSRF_TIME_LIMIT = 2 * 60 * 60
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    HSTS = False
+
+    # What patients see about the clinic.
+    CLINIC_NAME = os.environ.get("CLINIC_NAME", "Juniper Physical Therapy")
+    CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "(555) 010-0199")
+    CLINIC_PUBLIC_EMAIL = os.environ.get("CLINIC_PUBLIC_EMAIL", "hello@juniper-pt.example")
+    CLINIC_ADDRESS = _env_list("CLINIC_ADDRESS", "120 Juniper Street|Suite 4|Springfield", sep="|")
+    CLINIC_HOURS = _env_list("CLINIC_HOURS", "Monday to Friday, 7 am to 7 pm|Saturday, 8 am to 12 noon", sep="|")
+    CLINIC_RESPONSE_TIME = os.environ.get("CLINIC_RESPONSE_TIME", "within one working day")
+    CLINIC_EMERGENCY_NUMBER = os.environ.get("CLINIC_EMERGENCY_NUMBER", "911")
+
+
+class DevelopmentConfig(Config):
+    """The embedded defaults a newcomer runs with."""
+
+
+class TestingConfig(Config):
+    """Isolated from the environment: tests bring their own database and mail server."""
+
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = None
+    MAIL_SERVER = ""
+    CLINIC_EMAIL = ["frontdesk@clinic.test"]
+    MAIL_DEFAULT_SENDER = "Juniper Physical Therapy <no-reply@clinic.test>"
+    OUTBOX_WORKER = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    SUBMIT_RATE_LIMIT = "1000 per minute"
+
+
+class ProductionConfig(Config):
+    """Served to the public over HTTPS."""
+
+    SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    HSTS = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
