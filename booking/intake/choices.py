@@ -4,6 +4,8 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
+from wtforms.fields.choices import SelectChoice
+
 CHOICES_FILE = Path(__file__).with_name("choices.toml")
 
 
@@ -13,9 +15,9 @@ def all_choices() -> dict[str, dict[str, str]]:
         return tomllib.load(fh)
 
 
-def choices(group: str) -> list[tuple[str, str]]:
-    """(stored key, patient-facing words) pairs for one question, in the file's order."""
-    return list(all_choices()[group].items())
+def choices(group: str) -> list[SelectChoice]:
+    """The options for one question (stored key, patient-facing words), in the file's order."""
+    return [SelectChoice(key, words) for key, words in all_choices()[group].items()]
 
 
 def label(group: str, key: str) -> str:

@@ -15,6 +15,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from booking.intake.choices import choices
@@ -56,7 +57,7 @@ class AllowedChoice:
         self.message = message
 
     def __call__(self, form, field):
-        offered = {key for key, _ in field.choices}
+        offered = {choice.value for choice in field.choices}
         values = field.data if isinstance(field.data, list) else [field.data]
         if any(value not in offered for value in values):
             raise ValidationError(self.message)
@@ -118,7 +119,7 @@ class ConsultationForm(FlaskForm):
         ],
     )
     body_area = SelectField(
-        choices=[("", "Choose an area")] + choices("body_area"),
+        choices=[SelectChoice("", "Choose an area"), *choices("body_area")],
         validate_choice=False,
         validators=[Optional(), AllowedChoice("Choose the area from the list.")],
     )
@@ -128,12 +129,12 @@ class ConsultationForm(FlaskForm):
         validators=[Optional(), AllowedChoice("Choose a side from the options listed.")],
     )
     duration = SelectField(
-        choices=[("", "Choose how long")] + choices("duration"),
+        choices=[SelectChoice("", "Choose how long"), *choices("duration")],
         validate_choice=False,
         validators=[Optional(), AllowedChoice("Choose how long it has lasted from the list.")],
     )
     pain_level = RadioField(
-        choices=[(str(n), str(n)) for n in range(11)],
+        choices=[SelectChoice(str(n)) for n in range(11)],
         validate_choice=False,
         validators=[Optional(), AllowedChoice("Choose a pain level from 0 to 10.")],
     )
@@ -184,10 +185,6 @@ class ConsultationForm(FlaskForm):
     leave_blank = StringField()
     submission_token = HiddenField()
 
-    def validate_phone(self, field):
-        if self.contact_method.data == "phone" and not field.data:
-            raise ValidationError("Enter a phone number, or choose email as the way to contact you.")
-
     def validate_condition_other(self, field):
         if self.condition.data == "other" and not field.data:
             raise ValidationError("Tell us in a few words what the problem is.")
@@ -197,6 +194,14 @@ class ConsultationForm(FlaskForm):
             raise ValidationError(
                 "You ticked “None of these apply to me” and another answer: untick one of them."
             )
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then the one that spans two fields (Optional() would skip it on phone)."""
+        valid = super().validate(extra_validators)
+        if self.contact_method.data == "phone" and not self.phone.data and not self.phone.errors:
+            self.phone.errors = [*self.phone.errors, "Enter a phone number, or choose email as the way to contact you."]
+            valid = False
+        return valid
 
     def ensure_submission_token(self) -> None:
         """Every rendered form carries a token that makes a second press of Send harmless."""

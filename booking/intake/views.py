@@ -19,6 +19,7 @@ def submit_rate_limit() -> str:
 @limiter.limit(submit_rate_limit, methods=["POST"])
 def request_consultation():
     form = ConsultationForm()
+    form.ensure_submission_token()
     if request.method == "POST":
         if form.leave_blank.data:
             current_app.logger.info("Dropped a submission that filled the honeypot field")
@@ -30,7 +31,6 @@ def request_consultation():
                 wake_outbox_worker(current_app)
             session["sent_reference"] = consultation.reference
             return redirect(url_for(".request_sent"), 303)
-    form.ensure_submission_token()
     status = 422 if form.errors else 200
     return _no_store(render_template("intake/form.html", form=form), status)
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_mail import Connection
 
-from booking.extensions import db, mail
+from booking.extensions import db
 from booking.models import Notification, utcnow
 from booking.outbox.messages import build_message
 
@@ -67,7 +67,7 @@ class FileTransport:
 
 def open_transport():
     if current_app.config.get("MAIL_SERVER"):
-        return BoundedConnection(mail)
+        return BoundedConnection(current_app.extensions["mail"])
     return FileTransport(current_app.config["MAIL_FILE_DIR"])
 
 
