@@ -137,7 +137,7 @@ def test_bad_input_is_explained_and_answers_are_kept(app, client, changes, ancho
     response = client.post("/consultation", data={**open_form(client), **answers})
     html = response.get_data(as_text=True)
 
-    assert response.status_code == 422
+    assert response.status_code == 200
     assert stored_requests(app) == []
     # In the summary, linked to the field, and beside the field.
     assert f'<a href="#{anchor}">{message}</a>' in html
@@ -204,7 +204,7 @@ def test_missing_csrf_token_stores_nothing_and_keeps_answers(app, client):
     del form["csrf_token"]
     response = client.post("/consultation", data=form)
     html = response.get_data(as_text=True)
-    assert response.status_code == 422
+    assert response.status_code == 200
     assert stored_requests(app) == []
     assert "Your answers are still here" in html
     assert 'value="Maria Lopez"' in html
@@ -216,7 +216,7 @@ def test_expired_session_keeps_answers_and_the_next_press_succeeds(app, client):
     client.delete_cookie("session")  # the session, and the CSRF secret in it, expired
     response = client.post("/consultation", data=form)
     html = response.get_data(as_text=True)
-    assert response.status_code == 422
+    assert response.status_code == 200
     assert "Your answers are still here" in html
     assert "Sharp heel pain with the first steps every morning.</textarea>" in html
     # The re-rendered form carries a fresh CSRF token and the same submission token.

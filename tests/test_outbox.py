@@ -93,7 +93,7 @@ def test_no_input_adds_a_header_or_a_recipient(app, smtp, client, runner):
     ]
     for changes in attempts:
         response = client.post("/consultation", data={**open_form(client), **valid_answers(**changes)})
-        assert response.status_code == 422, changes
+        assert response.status_code == 200, changes
     # A name that merely looks like a header, on one line, is harmless text.
     client.post("/consultation", data={**open_form(client), **valid_answers(name="Bcc: victim@example.com")})
     send_mail(runner)

@@ -31,8 +31,8 @@ def request_consultation():
                 wake_outbox_worker(current_app)
             session["sent_reference"] = consultation.reference
             return redirect(url_for(".request_sent"), 303)
-    status = 422 if form.errors else 200
-    return _no_store(render_template("intake/form.html", form=form), status)
+    # Errors come back with 200, as browsers log any 4xx page as a console error.
+    return _no_store(render_template("intake/form.html", form=form), 200)
 
 
 @bp.get("/sent")

@@ -1,0 +1,123 @@
+"""The information page, the privacy notice, error pages and response headers."""
+
+import re
+
+import pytest
+
+from tests.conftest import make_app
+
+
+def page_text(response) -> str:
+    html = response.get_data(as_text=True)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_info_page_carries_the_seed_facts_and_the_call_to_action(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    text = page_text(response).lower()
+    for fact in [
+        "trigger points", "acupuncture", "traditional chinese medicine", "blood", "inflammation",
+        "collagen", "endorphins", "hyaluronic acid", "stiff", "tendinopath", "tight and tender muscles",
+        "hip", "shoulder", "lower back pain", "plantar fasciitis", "within 1 to 2 days", "exercise", "movement",
+    ]:
+        assert fact in text, fact
+    html = response.get_data(as_text=True)
+    assert html.count('href="/consultation"') >= 2  # navigation plus at least one call to action
+    assert "Request a consultation" in html
+
+
+def test_info_page_covers_safety_faq_contact_and_emergencies(client):
+    text = page_text(client.get("/")).lower()
+    for topic in ["what to expect", "sore", "bruis", "blood thinners", "pregnan", "pacemaker",
+                  "emergency", "911", "(555) 010-0199", "120 juniper street", "monday to friday"]:
+        assert topic in text, topic
+    assert "<details>" in client.get("/").get_data(as_text=True)
+
+
+def test_clinic_details_come_from_configuration(tmp_path, smtp):
+    app = make_app(tmp_path, CLINIC_NAME="Juniper PT Eastside", CLINIC_PHONE="+44 20 7946 0000",
+                   CLINIC_ADDRESS=["1 High Street", "London"], CLINIC_HOURS=["Weekdays 9 to 5"])
+    html = app.test_client().get("/").get_data(as_text=True)
+    assert "Juniper PT Eastside" in html and "1 High Street" in html and "Weekdays 9 to 5" in html
+    assert 'href="tel:+442079460000"' in html
+
+
+def test_privacy_notice_has_its_own_page(client):
+    response = client.get("/privacy")
+    assert response.status_code == 200
+    text = page_text(response).lower()
+    assert "privacy notice" in text and "delete" in text and "no health details" in text
+
+
+def test_info_page_is_small_and_needs_few_requests(client):
+    """Under 30 kB in at most 4 requests: the page plus what it links to that a browser fetches."""
+    page = client.get("/")
+    html = page.get_data(as_text=True)
+    assets = re.findall(r'<link[^>]+href="([^"]+)"', html) + re.findall(r'<script[^>]+src="([^"]+)"', html)
+    assets += re.findall(r'<img[^>]+src="([^"]+)"', html)
+    assert 1 + len(assets) <= 4
+    total = len(page.data) + sum(len(client.get(url).data) for url in assets)
+    assert total < 30_000, total
+
+
+def test_static_assets_are_served(client):
+    assert client.get("/static/site.css").status_code == 200
+    assert client.get("/static/favicon.svg").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/consultation", "/privacy", "/nope"])
+def test_security_headers_on_every_response(client, path):
+    headers = client.get(path).headers
+    csp = headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in headers  # only in production, behind HTTPS
+
+
+def test_no_inline_script_or_style_anywhere(client):
+    for path in ["/", "/consultation", "/privacy"]:
+        html = client.get(path).get_data(as_text=True)
+        assert "<script" not in html and "<style" not in html and " style=" not in html
+        assert re.search(r"\son[a-z]+=", html) is None
+
+
+@pytest.mark.parametrize(
+    "method, path, status, words",
+    [
+        ("GET", "/no-such-page", 404, "Page not found"),
+        ("DELETE", "/consultation", 405, "That action is not available here"),
+        ("PUT", "/", 405, "That action is not available here"),
+        ("POST", "/privacy", 405, "That action is not available here"),
+    ],
+)
+def test_our_own_error_pages(client, method, path, status, words):
+    response = client.open(path, method=method)
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert words in html and "(555) 010-0199" in html
+    assert "Traceback" not in html and "Werkzeug" not in html
+
+
+def test_unexpected_fault_shows_our_500_page_without_a_traceback(tmp_path, smtp):
+    app = make_app(tmp_path, TESTING=True)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "Sorry, something went wrong on our side" in html
+    assert "secret internals" not in html and "Traceback" not in html
+
+
+def test_a_bad_request_gets_our_400_page(client):
+    # A form body whose encoding cannot be parsed.
+    response = client.post("/consultation", data=b"\xff\xfe=\x00", content_type="multipart/form-data; boundary=x")
+    assert response.status_code in (200, 400)
+    assert "Traceback" not in response.get_data(as_text=True)
