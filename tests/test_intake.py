@@ -263,3 +263,37 @@ def test_health_details_stay_out_of_logs_and_urls(app, client, caplog):
 
 def test_the_form_is_not_cached_anywhere(client):
     assert client.get("/consultation").headers["Cache-Control"] == "no-store"
+
+
+HOSTILE_BODIES = [
+    {"data": b'{"name": "x"}', "content_type": "application/json"},
+    {"data": b"\xff\xfe\xfd=\xff", "content_type": "application/x-www-form-urlencoded"},
+    {"data": b"--x\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\n\xff\r\n--x--\r\n",
+     "content_type": "multipart/form-data; boundary=x"},
+    {"data": b"garbage", "content_type": "multipart/form-data"},
+    {"data": "&".join(["screening=none"] * 2000), "content_type": "application/x-www-form-urlencoded"},
+    {"data": "name=%00&email=%00&description=%00&pain_level=%00", "content_type": "application/x-www-form-urlencoded"},
+    {"data": "pain_level=\uff15&condition=%F0%9F%92%A5&email=%E2%80%AE@x.y",
+     "content_type": "application/x-www-form-urlencoded"},
+]
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES)
+def test_nothing_a_client_sends_produces_a_500(app, client, body):
+    hidden = open_form(client)
+    response = client.post("/consultation", data=body["data"], content_type=body["content_type"])
+    assert response.status_code < 500
+    # Also with valid tokens in the query string, and as a repeat.
+    response = client.post("/consultation?" + "&".join(f"{k}={v}" for k, v in hidden.items()),
+                           data=body["data"], content_type=body["content_type"])
+    assert response.status_code < 500
+    assert stored_requests(app) == []
+
+
+def test_odd_but_valid_answers_are_stored_intact(app, submit):
+    answers = {"name": "Zoë O’Brien-Łukasz 山田", "description": "Pain\r\nline two\ttabbed \U0001F62C",
+               "email": "zoe.obrien+clinic@example.co.uk"}
+    assert submit(**answers).status_code == 303
+    [stored] = stored_requests(app)
+    assert stored.name == answers["name"]
+    assert stored.description == "Pain\r\nline two\ttabbed \U0001F62C"
