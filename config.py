@@ -1,6 +1,7 @@
 """Every setting the app reads, each from an environment variable with a safe default."""
 
 import os
+from datetime import timedelta
 
 PLACEHOLDER_SECRET = "dev-only-not-secret"
 
@@ -58,6 +59,19 @@ class Config:
     # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
 
+    # Staff: what the clinic email carries, where its link points, and the inbox's clock.
+    # full: every answer in the email; minimal: reference, time, flags raised or not, and a link.
+    NOTIFY_DETAILS = os.environ.get("NOTIFY_DETAILS", "full")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    CLINIC_TIMEZONE = os.environ.get("CLINIC_TIMEZONE", "America/New_York")
+    RETENTION_DAYS = _env_int("RETENTION_DAYS", 365)
+    INBOX_PAGE_SIZE = _env_int("INBOX_PAGE_SIZE", 25)
+    LOGIN_RATE_LIMIT_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_ADDRESS", "20 per 15 minutes")
+    LOGIN_RATE_LIMIT_ACCOUNT = os.environ.get("LOGIN_RATE_LIMIT_ACCOUNT", "5 per 15 minutes")
+    # A working day of inactivity ends a staff session.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("STAFF_SESSION_HOURS", 10))
+    SESSION_REFRESH_EACH_REQUEST = True
+
     MAX_CONTENT_LENGTH = 64 * 1024
     WTF_CSRF_TIME_LIMIT = 2 * 60 * 60
     SESSION_COOKIE_HTTPONLY = True
@@ -95,7 +109,10 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     """Served to the public over HTTPS."""
 
+    NOTIFY_DETAILS = os.environ.get("NOTIFY_DETAILS", "minimal")
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
 

@@ -58,6 +58,8 @@ def _finish_config(app: Flask) -> None:
             )
         if not app.config.get("MAIL_SERVER"):
             app.logger.warning("MAIL_SERVER is not set: clinic notifications are written to files, not sent.")
+    if app.config["NOTIFY_DETAILS"] not in {"full", "minimal"}:
+        raise RuntimeError("NOTIFY_DETAILS must be 'full' or 'minimal'")
     if app.config.get("PROXY_COUNT"):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
@@ -77,21 +79,24 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from booking.extensions import csrf, db, limiter, mail, migrate
+    from booking.extensions import csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from booking.intake.views import bp as intake_bp
     from booking.public.views import bp as public_bp
+    from booking.staff import bp as staff_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(intake_bp)
+    app.register_blueprint(staff_bp)
 
     @app.context_processor
     def clinic_details() -> dict:
@@ -125,8 +130,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from booking.outbox.commands import send_mail_command
+    from booking.staff.commands import create_staff_command, purge_command
 
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(create_staff_command)
+    app.cli.add_command(purge_command)
     from booking.outbox.worker import start_worker_on_first_request
 
     start_worker_on_first_request(app)

@@ -3,7 +3,7 @@
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-ERROR_TEMPLATES = {400, 404, 405, 413, 429, 500}
+ERROR_TEMPLATES = {400, 403, 404, 405, 413, 429, 500}
 
 
 def render_error(error: HTTPException):

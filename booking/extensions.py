@@ -1,6 +1,7 @@
 """Extension objects, created bare and bound to the app in create_app()."""
 
 from flask_limiter import Limiter
+from flask_login import LoginManager
 from flask_limiter.util import get_remote_address
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -29,3 +30,7 @@ mail = Mail()
 csrf = CSRFProtect()
 # Storage comes from RATELIMIT_STORAGE_URI; limits are declared per view.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+login_manager = LoginManager()
+login_manager.login_view = "staff.login"
+login_manager.login_message = "Log in to see that page."
+login_manager.session_protection = "basic"

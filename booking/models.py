@@ -3,7 +3,9 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking.extensions import db
 
@@ -23,7 +25,9 @@ class ConsultationRequest(db.Model):
     # One per rendered form, so a second press of Send finds the first request.
     submission_token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    closed_reason: Mapped[str] = mapped_column(String(32), default="")
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
 
     name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str] = mapped_column(String(254))
@@ -40,6 +44,8 @@ class ConsultationRequest(db.Model):
     had_dry_needling: Mapped[str] = mapped_column(String(16), default="")
 
     screening_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Derived from screening_flags when stored, so the inbox can filter on it in SQL.
+    flagged: Mapped[bool] = mapped_column(default=False, index=True)
     preferred_days: Mapped[list[str]] = mapped_column(JSON, default=list)
     preferred_times: Mapped[list[str]] = mapped_column(JSON, default=list)
 
@@ -48,6 +54,12 @@ class ConsultationRequest(db.Model):
 
     notifications: Mapped[list["Notification"]] = relationship(
         back_populates="consultation_request", cascade="all, delete-orphan", passive_deletes=True
+    )
+    events: Mapped[list["RequestEvent"]] = relationship(
+        back_populates="consultation_request",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="RequestEvent.id",
     )
 
     @property
@@ -78,3 +90,48 @@ class Notification(db.Model):
     sent_at: Mapped[datetime | None]
 
     consultation_request: Mapped[ConsultationRequest] = relationship(back_populates="notifications")
+
+
+class StaffUser(UserMixin, db.Model):
+    """A member of the clinic's staff who works the inbox; administrators also manage the team."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login refuses a disabled account, even with a session cookie it was given before."""
+        return self.enabled
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class RequestEvent(db.Model):
+    """One line of a request's history: a status change or a note, by whom and when."""
+
+    __tablename__ = "request_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_request.id", ondelete="CASCADE"), index=True
+    )
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    from_status: Mapped[str] = mapped_column(String(16), default="")
+    to_status: Mapped[str] = mapped_column(String(16), default="")
+    closed_reason: Mapped[str] = mapped_column(String(32), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    consultation_request: Mapped[ConsultationRequest] = relationship(back_populates="events")
+    staff: Mapped[StaffUser | None] = relationship()

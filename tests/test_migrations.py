@@ -12,7 +12,7 @@ def table_names(app) -> set[str]:
 
 
 def test_upgrade_creates_every_table(app):
-    assert table_names(app) == {"consultation_request", "notification"}
+    assert table_names(app) == {"consultation_request", "notification", "staff_user", "request_event"}
 
 
 def test_models_have_not_drifted_from_the_migrations(runner):
@@ -27,7 +27,7 @@ def test_downgrade_to_base_and_upgrade_again(app, submit):
     assert table_names(app) == set()
     with app.app_context():
         upgrade()
-    assert table_names(app) == {"consultation_request", "notification"}
+    assert table_names(app) == {"consultation_request", "notification", "staff_user", "request_event"}
 
 
 def test_every_revision_has_a_readable_name():

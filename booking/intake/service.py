@@ -39,6 +39,7 @@ def record_consultation_request(answers: dict) -> tuple[ConsultationRequest, boo
 
     for _ in range(5):
         consultation = ConsultationRequest(reference=new_reference(), **answers)
+        consultation.flagged = bool(consultation.raised_flags)
         db.session.add(consultation)
         enqueue_request_notifications(consultation)
         try:

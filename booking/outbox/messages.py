@@ -3,20 +3,41 @@
 from flask import current_app, render_template
 from flask_mail import Message
 
+from booking.clock import clinic_time
 from booking.intake.choices import label
 from booking.models import ConsultationRequest, Notification
 from booking.outbox.queue import CLINIC_NEW_REQUEST, PATIENT_ACKNOWLEDGEMENT
 
 
+def staff_link(consultation: ConsultationRequest) -> str:
+    """The request's page in the staff inbox; it shows nothing until a staff member logs in."""
+    path = current_app.url_map.bind("localhost").build(
+        "staff.request_detail", {"reference": consultation.reference}
+    )
+    return current_app.config["PUBLIC_BASE_URL"] + path
+
+
 def notify_clinic(consultation: ConsultationRequest) -> Message:
-    """The clinic's copy: every answer, screening flags first; Reply-To goes to the patient."""
+    """The clinic's notice of a new request, with every answer or only a link (NOTIFY_DETAILS)."""
+    context = {
+        "req": consultation,
+        "label": label,
+        "received": clinic_time(consultation.created_at),
+        "link": staff_link(consultation),
+    }
+    if current_app.config["NOTIFY_DETAILS"] == "minimal":
+        # No name, condition or description: health details stay inside the app.
+        return Message(
+            subject=f"New consultation request [{consultation.reference}]",
+            recipients=list(current_app.config["CLINIC_EMAIL"]),
+            body=render_template("email/clinic_new_request_minimal.txt", **context),
+            html=render_template("email/clinic_new_request_minimal.html", **context),
+        )
     condition = label("condition", consultation.condition)
     if consultation.condition == "other":
         condition = "Something else"
-    subject = f"Dry needling consultation request: {condition} [{consultation.reference}]"
-    context = {"req": consultation, "label": label}
     return Message(
-        subject=subject,
+        subject=f"Dry needling consultation request: {condition} [{consultation.reference}]",
         recipients=list(current_app.config["CLINIC_EMAIL"]),
         reply_to=consultation.email,
         body=render_template("email/clinic_new_request.txt", **context),

@@ -1,0 +1,45 @@
+"""`flask create-staff` and `flask purge`: the operator's side of staff accounts and retention."""
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy.exc import IntegrityError
+
+from booking.extensions import db
+from booking.staff.forms import PASSWORD_MIN
+from booking.staff.service import purge_closed_requests
+from booking.staff.team import create_staff
+
+
+@click.command("create-staff")
+@click.argument("email")
+@click.option("--admin", is_flag=True, help="May add and disable other staff, export and erase.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_staff_command(email: str, admin: bool, password_stdin: bool) -> None:
+    """Create a staff account for EMAIL; asks for the password twice unless --password-stdin."""
+    if "@" not in email or len(email) > 254:
+        raise click.BadParameter("that is not an email address", param_hint="EMAIL")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < PASSWORD_MIN:
+        raise click.ClickException(f"The password must be at least {PASSWORD_MIN} characters.")
+    try:
+        staff = create_staff(email, password, admin)
+    except IntegrityError:
+        db.session.rollback()
+        raise click.ClickException(f"There is already a staff account for {email}.") from None
+    click.echo(f"Created {'administrator' if admin else 'staff'} account {staff.email}.")
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete requests closed more than RETENTION_DAYS ago, with their emails and history."""
+    days = current_app.config["RETENTION_DAYS"]
+    references = purge_closed_requests(days)
+    click.echo(f"Purged {len(references)} request(s) closed more than {days} days ago.")

@@ -1,0 +1,73 @@
+"""Forms for staff pages. Every POST form carries a CSRF token (FlaskForm)."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from booking.staff.workflow import CLOSE_REASONS, STATUSES
+
+PASSWORD_MIN = 12
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(validators=[DataRequired("Enter your email address."), Length(max=254)])
+    password = PasswordField(validators=[DataRequired("Enter your password."), Length(max=200)])
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(validators=[DataRequired("Enter your current password."), Length(max=200)])
+    new_password = PasswordField(
+        validators=[
+            DataRequired("Choose a new password."),
+            Length(min=PASSWORD_MIN, max=200, message=f"Use at least {PASSWORD_MIN} characters."),
+        ]
+    )
+    confirm_password = PasswordField(
+        validators=[EqualTo("new_password", message="The two new passwords do not match.")]
+    )
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(choices=list(STATUSES.items()), validate_choice=True)
+    closed_reason = SelectField(choices=[("", "Choose a reason")] + list(CLOSE_REASONS.items()),
+                                validators=[Optional()])
+    note = TextAreaField(validators=[Length(max=2000, message="Keep the note to 2,000 characters or fewer.")])
+
+    def validate_closed_reason(self, field):
+        if self.status.data == "closed" and not field.data:
+            raise ValidationError("Choose why the request is being closed.")
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(
+        validators=[
+            DataRequired("Write the note before saving it."),
+            Length(max=2000, message="Keep the note to 2,000 characters or fewer."),
+        ]
+    )
+
+
+class EraseForm(FlaskForm):
+    confirm_reference = StringField(validators=[DataRequired("Type the reference to confirm.")])
+
+
+class NewStaffForm(FlaskForm):
+    email = EmailField(
+        validators=[
+            DataRequired("Enter the new staff member's email address."),
+            Length(max=254),
+            Email("Enter an email address in the correct format."),
+        ]
+    )
+    password = PasswordField(
+        validators=[
+            DataRequired("Choose a first password for them."),
+            Length(min=PASSWORD_MIN, max=200, message=f"Use at least {PASSWORD_MIN} characters."),
+        ]
+    )
+    is_admin = BooleanField()
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""

@@ -1,0 +1,45 @@
+"""The door to /staff: every page needs a logged-in, enabled staff member; some need an administrator."""
+
+from functools import wraps
+
+from flask import Blueprint, abort, request
+from flask_login import current_user
+
+from booking.extensions import db, login_manager
+from booking.models import StaffUser
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+# The only page under /staff a stranger may see. Everything else is refused by require_staff(),
+# so a route added later is protected without anyone remembering to protect it.
+PUBLIC_ENDPOINTS = {"staff.login"}
+
+
+@login_manager.user_loader
+def load_staff(user_id: str) -> StaffUser | None:
+    """A disabled account's session stops working at its next request."""
+    if not user_id.isdigit():
+        return None
+    staff = db.session.get(StaffUser, int(user_id))
+    return staff if staff is not None and staff.enabled else None
+
+
+@bp.before_request
+def require_staff():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def admin_required(view):
+    """For team management, CSV export and erasure."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped

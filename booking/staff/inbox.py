@@ -1,0 +1,174 @@
+"""The inbox: the list of requests, one request's page, and what staff do there."""
+
+import csv
+import io
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from booking.extensions import db
+from booking.intake.choices import all_choices, label
+from booking.models import utcnow
+from booking.staff.forms import EraseForm, NoteForm, StatusForm
+from booking.staff.guard import admin_required, bp
+from booking.staff.service import (
+    WorkflowError,
+    add_note,
+    change_status,
+    erase_request,
+    find_request,
+    header_counts,
+    inbox_query,
+)
+from booking.clock import clinic_time
+from booking.staff.workflow import CLOSE_REASONS, STATUSES, TRANSITIONS, age, is_overdue
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@bp.app_context_processor
+def staff_helpers() -> dict:
+    """What staff templates use to show times, labels and the header counts."""
+    return {
+        "clinic_time": clinic_time,
+        "label": label,
+        "STATUSES": STATUSES,
+        "CLOSE_REASONS": CLOSE_REASONS,
+    }
+
+
+def _filters() -> dict:
+    """The inbox filters from the query string, each checked against what exists."""
+    args = request.args
+    status = args.get("status", "")
+    condition = args.get("condition", "")
+    return {
+        "status": status if status in STATUSES or status == "open" else "",
+        "condition": condition if condition in all_choices()["condition"] else "",
+        "flagged": args.get("flagged") == "1",
+        "search": args.get("q", "").strip()[:100],
+    }
+
+
+@bp.get("")
+def inbox():
+    filters = _filters()
+    page = request.args.get("page", 1, type=int)
+    pagination = db.paginate(
+        inbox_query(**filters), page=max(page, 1), per_page=current_app.config["INBOX_PAGE_SIZE"],
+        error_out=False,
+    )
+    now = utcnow()
+    return render_template(
+        "staff/inbox.html",
+        pagination=pagination,
+        filters=filters,
+        counts=header_counts(),
+        now=now,
+        age=age,
+        is_overdue=is_overdue,
+        conditions=all_choices()["condition"],
+    )
+
+
+def _request_or_404(reference: str):
+    consultation = find_request(reference)
+    if consultation is None:
+        abort(404)
+    return consultation
+
+
+@bp.get("/requests/<reference>")
+def request_detail(reference: str):
+    consultation = _request_or_404(reference)
+    return _render_detail(consultation)
+
+
+def _render_detail(consultation, status_form=None, note_form=None, code=200):
+    status_form = status_form or StatusForm()
+    status_form.status.choices = [(s, STATUSES[s]) for s in TRANSITIONS[consultation.status]]
+    return render_template(
+        "staff/request.html",
+        req=consultation,
+        status_form=status_form,
+        note_form=note_form or NoteForm(formdata=None),
+        erase_form=EraseForm(formdata=None),
+        counts=header_counts(),
+        now=utcnow(),
+        age=age,
+        is_overdue=is_overdue,
+    ), code
+
+
+@bp.post("/requests/<reference>/status")
+def update_status(reference: str):
+    consultation = _request_or_404(reference)
+    form = StatusForm()
+    form.status.choices = [(s, STATUSES[s]) for s in TRANSITIONS[consultation.status]]
+    if form.validate_on_submit():
+        try:
+            change_status(consultation, form.status.data, current_user, form.closed_reason.data or "",
+                          (form.note.data or "").strip())
+        except WorkflowError as exc:
+            form.status.errors.append(str(exc))
+        else:
+            flash(f"Marked {STATUSES[consultation.status].lower()}.")
+            return redirect(url_for("staff.request_detail", reference=consultation.reference), 303)
+    return _render_detail(consultation, status_form=form)
+
+
+@bp.post("/requests/<reference>/notes")
+def add_request_note(reference: str):
+    consultation = _request_or_404(reference)
+    form = NoteForm()
+    if form.validate_on_submit():
+        add_note(consultation, current_user, form.note.data.strip())
+        flash("Note saved.")
+        return redirect(url_for("staff.request_detail", reference=consultation.reference), 303)
+    return _render_detail(consultation, note_form=form)
+
+
+@bp.post("/requests/<reference>/erase")
+@admin_required
+def erase(reference: str):
+    consultation = _request_or_404(reference)
+    form = EraseForm()
+    if form.validate_on_submit() and form.confirm_reference.data.strip().upper() == consultation.reference:
+        erase_request(consultation, current_user)
+        flash(f"Request {reference} and everything about it has been erased.")
+        return redirect(url_for("staff.inbox"), 303)
+    flash("Not erased: type the request's reference exactly to confirm.")
+    return redirect(url_for("staff.request_detail", reference=consultation.reference), 303)
+
+
+def spreadsheet_safe(value) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+@bp.get("/export.csv")
+@admin_required
+def export_csv():
+    rows = db.session.execute(inbox_query(**_filters())).scalars().all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["reference", "received", "status", "closed reason", "name", "email", "phone",
+                     "contact by", "condition", "condition (other)", "area", "side", "lasted", "pain 0-10",
+                     "description", "dry needling before", "screening flags", "days", "times"])
+    for r in rows:
+        writer.writerow([spreadsheet_safe(cell) for cell in [
+            r.reference, clinic_time(r.created_at).strftime("%Y-%m-%d %H:%M"), r.status, r.closed_reason,
+            r.name, r.email, r.phone, r.contact_method, label("condition", r.condition), r.condition_other,
+            r.body_area, r.side, r.duration, r.pain_level, r.description, r.had_dry_needling,
+            "; ".join(label("screening", f) for f in r.raised_flags),
+            " ".join(r.preferred_days), " ".join(r.preferred_times),
+        ]])
+    current_app.logger.info("CSV export of %s requests by staff %s", len(rows), current_user.id)
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=consultation-requests.csv",
+                 "Cache-Control": "no-store"},
+    )
+

@@ -1,0 +1,127 @@
+"""What staff do to requests: change status, add notes, erase, purge. Each change is recorded once."""
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_
+
+from booking.extensions import db
+from booking.models import ConsultationRequest, Notification, RequestEvent, StaffUser, utcnow
+from booking.staff.workflow import CLOSE_REASONS, TRANSITIONS, is_overdue
+
+
+class WorkflowError(ValueError):
+    """A change the workflow does not allow; its message is shown to staff."""
+
+
+def change_status(consultation: ConsultationRequest, to_status: str, staff: StaffUser,
+                  closed_reason: str = "", note: str = "") -> RequestEvent:
+    """Move a request along the workflow and record who did it, when, and why."""
+    if to_status not in TRANSITIONS.get(consultation.status, []):
+        raise WorkflowError(f"A {consultation.status} request cannot be marked {to_status}.")
+    if to_status == "closed" and closed_reason not in CLOSE_REASONS:
+        raise WorkflowError("Choose why the request is being closed.")
+    event = RequestEvent(
+        consultation_request=consultation,
+        staff=staff,
+        from_status=consultation.status,
+        to_status=to_status,
+        closed_reason=closed_reason if to_status == "closed" else "",
+        note=note,
+    )
+    consultation.status = to_status
+    consultation.closed_reason = event.closed_reason
+    consultation.closed_at = utcnow() if to_status == "closed" else None
+    db.session.add(event)
+    db.session.commit()
+    current_app.logger.info("Request %s marked %s by staff %s", consultation.reference, to_status, staff.id)
+    return event
+
+
+def add_note(consultation: ConsultationRequest, staff: StaffUser, note: str) -> RequestEvent:
+    event = RequestEvent(consultation_request=consultation, staff=staff, note=note)
+    db.session.add(event)
+    db.session.commit()
+    current_app.logger.info("Note added to request %s by staff %s", consultation.reference, staff.id)
+    return event
+
+
+def erase_request(consultation: ConsultationRequest, staff: StaffUser) -> None:
+    """Erase one request on the patient's demand: the request, its emails and its history."""
+    reference = consultation.reference
+    db.session.delete(consultation)
+    db.session.commit()
+    current_app.logger.info("Request %s erased on request by staff %s", reference, staff.id)
+
+
+def purge_closed_requests(retention_days: int) -> list[str]:
+    """Delete requests closed more than retention_days ago, with their notifications and history."""
+    cutoff = utcnow() - timedelta(days=retention_days)
+    expired = db.session.execute(
+        db.select(ConsultationRequest).where(
+            ConsultationRequest.status == "closed", ConsultationRequest.closed_at < cutoff
+        )
+    ).scalars().all()
+    references = [consultation.reference for consultation in expired]
+    for consultation in expired:
+        db.session.delete(consultation)
+    db.session.commit()
+    for reference in references:
+        current_app.logger.info("Request %s purged after the retention period", reference)
+    return references
+
+
+def find_request(reference: str) -> ConsultationRequest | None:
+    return db.session.execute(
+        db.select(ConsultationRequest).filter_by(reference=reference.strip().upper())
+    ).scalar_one_or_none()
+
+
+def inbox_query(status: str = "", condition: str = "", flagged: bool = False, search: str = ""):
+    """The inbox's list, newest first, with its filters and search applied."""
+    query = db.select(ConsultationRequest).order_by(ConsultationRequest.created_at.desc(),
+                                                    ConsultationRequest.id.desc())
+    if status == "open":
+        query = query.where(ConsultationRequest.status != "closed")
+    elif status:
+        query = query.where(ConsultationRequest.status == status)
+    if condition:
+        query = query.where(ConsultationRequest.condition == condition)
+    if flagged:
+        query = query.where(ConsultationRequest.flagged.is_(True))
+    if search:
+        pattern = f"%{_escape_like(search.strip())}%"
+        query = query.where(
+            or_(
+                ConsultationRequest.name.ilike(pattern, escape="\\"),
+                ConsultationRequest.email.ilike(pattern, escape="\\"),
+                ConsultationRequest.phone.ilike(pattern, escape="\\"),
+                ConsultationRequest.reference.ilike(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def header_counts() -> dict[str, int]:
+    """New requests, and those still new one business day after they arrived."""
+    now = utcnow()
+    new_received = db.session.execute(
+        db.select(ConsultationRequest.created_at).where(ConsultationRequest.status == "new")
+    ).scalars().all()
+    return {
+        "new": len(new_received),
+        "overdue": sum(1 for received in new_received if is_overdue("new", received, now)),
+    }
+
+
+def undelivered_notifications():
+    """Pending notifications, failing ones first, for the outbox page."""
+    return db.session.execute(
+        db.select(Notification)
+        .where(Notification.status == "pending")
+        .order_by(Notification.attempts.desc(), Notification.created_at)
+    ).scalars().all()
