@@ -12,6 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
+from booking.staff.team import create_staff
 from tests.conftest import free_port, make_app
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -32,15 +33,20 @@ def browser():
 
 
 @pytest.fixture
-def live_server(tmp_path, smtp):
+def live_app(tmp_path, smtp):
     """The app on a real HTTP port, its background outbox worker on, mailing the test's SMTP server."""
     app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, OUTBOX_WORKER=True)
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield app, f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def live_server(live_app):
+    return live_app[1]
 
 
 
@@ -155,3 +161,55 @@ def test_the_form_works_with_javascript_off_and_a_double_click_sends_once(browse
 
     with sqlite3.connect(tmp_path / "booking.sqlite3") as db:
         assert db.execute("select count(*) from consultation_request").fetchone() == (1,)
+
+
+def test_staff_log_in_triage_a_request_with_axe_on_each_page(browser, live_app):
+    app, base = live_app
+    with app.app_context():
+        create_staff("boss@clinic.test", "a long enough passphrase", is_admin=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    console_errors = []
+    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+
+    # A patient's request arrives.
+    page.goto(base + "/consultation")
+    fill_valid_answers(page)
+    page.get_by_role("button", name="Send my request").click()
+    reference = page.locator(".reference").inner_text()
+
+    page.goto(base + "/staff")
+    expect(page.get_by_role("heading", name="Staff log in")).to_be_visible()
+    assert_accessible(page, "the staff login page")
+    page.get_by_label("Email address").fill("boss@clinic.test")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_contain_text("do not match an active staff account")
+    assert_accessible(page, "the login page showing an error")
+    page.get_by_label("Password").fill("a long enough passphrase")
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("heading", name="Consultation requests")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"Inbox 1 new"))).to_be_visible()
+    row = page.get_by_role("row").filter(has_text=reference)
+    expect(row).to_contain_text("I am or might be pregnant")
+    assert_accessible(page, "the inbox")
+
+    row.get_by_role("link", name=reference).click()
+    expect(page.get_by_role("heading", name=f"Request {reference}")).to_be_visible()
+    expect(page.get_by_role("link", name="sam@example.net")).to_have_attribute("href", re.compile(r"^mailto:"))
+    assert_accessible(page, "a request page")
+
+    page.get_by_label("New status").select_option("contacted")
+    page.get_by_label("Note (optional)").fill("Called, left a message")
+    page.get_by_role("button", name="Save status").click()
+    expect(page.get_by_role("status")).to_contain_text("Marked contacted.")
+    expect(page.get_by_role("list").filter(has_text="marked contacted (was new)")).to_contain_text("boss@clinic.test")
+    assert_accessible(page, "a request page after a status change")
+
+    page.get_by_role("link", name="Outbox").click()
+    assert_accessible(page, "the outbox page")
+    page.get_by_role("link", name="Team").click()
+    assert_accessible(page, "the team page")
+    assert console_errors == []
+    context.close()

@@ -2,9 +2,10 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from booking.staff.workflow import CLOSE_REASONS, STATUSES
+from booking.staff.workflow import CLOSE_REASONS, STATUSES, TRANSITIONS
 
 PASSWORD_MIN = 12
 
@@ -29,10 +30,16 @@ class ChangePasswordForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = SelectField(choices=list(STATUSES.items()), validate_choice=True)
-    closed_reason = SelectField(choices=[("", "Choose a reason")] + list(CLOSE_REASONS.items()),
-                                validators=[Optional()])
+    status = SelectField(choices=[SelectChoice(key, text) for key, text in STATUSES.items()])
+    closed_reason = SelectField(
+        choices=[SelectChoice("", "Choose a reason")] + [SelectChoice(k, t) for k, t in CLOSE_REASONS.items()],
+        validators=[Optional()],
+    )
     note = TextAreaField(validators=[Length(max=2000, message="Keep the note to 2,000 characters or fewer.")])
+
+    def offer_moves_from(self, status: str) -> None:
+        """Only the statuses the workflow allows from here are offered, and accepted."""
+        self.status.choices = [SelectChoice(s, STATUSES[s]) for s in TRANSITIONS[status]]
 
     def validate_closed_reason(self, field):
         if self.status.data == "closed" and not field.data:

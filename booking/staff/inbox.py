@@ -21,7 +21,7 @@ from booking.staff.service import (
     inbox_query,
 )
 from booking.clock import clinic_time
-from booking.staff.workflow import CLOSE_REASONS, STATUSES, TRANSITIONS, age, is_overdue
+from booking.staff.workflow import CLOSE_REASONS, STATUSES, age, is_overdue
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -86,7 +86,7 @@ def request_detail(reference: str):
 
 def _render_detail(consultation, status_form=None, note_form=None, code=200):
     status_form = status_form or StatusForm()
-    status_form.status.choices = [(s, STATUSES[s]) for s in TRANSITIONS[consultation.status]]
+    status_form.offer_moves_from(consultation.status)
     return render_template(
         "staff/request.html",
         req=consultation,
@@ -104,7 +104,7 @@ def _render_detail(consultation, status_form=None, note_form=None, code=200):
 def update_status(reference: str):
     consultation = _request_or_404(reference)
     form = StatusForm()
-    form.status.choices = [(s, STATUSES[s]) for s in TRANSITIONS[consultation.status]]
+    form.offer_moves_from(consultation.status)
     if form.validate_on_submit():
         try:
             change_status(consultation, form.status.data, current_user, form.closed_reason.data or "",
