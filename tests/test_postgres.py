@@ -1,0 +1,122 @@
+"""The same app on a real PostgreSQL server: migrations, the outbox's claims, the inbox's search and purge."""
+
+import itertools
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect
+
+from booking.extensions import db
+from booking.models import ConsultationRequest, Notification
+from booking.outbox.delivery import deliver_due
+from tests.conftest import open_form, valid_answers
+from tests.postgres_server import PostgresServer
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    # Not under pytest's tmp folder: that is private to root, and PostgreSQL runs as another user.
+    server = PostgresServer(Path(tempfile.mkdtemp(prefix="booking-pg-")))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_app(postgres, tmp_path, smtp):
+    from booking import create_app
+
+    url = postgres.create_database(f"booking_{next(_names)}")
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp.port,
+        "MAIL_FILE_DIR": str(tmp_path / "mail"),
+    })
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_migrations_go_up_down_and_up_with_no_drift(pg_app):
+    with pg_app.app_context():
+        assert {"consultation_request", "notification", "staff_user", "request_event"} <= set(
+            inspect(db.engine).get_table_names())
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+    result = pg_app.test_cli_runner().invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_request_is_stored_and_delivered_once(pg_app, smtp):
+    client = pg_app.test_client()
+    answers = valid_answers(name="Zoë Łukasz", description="Ünïcode and a NUL-free\r\ndescription")
+    form = {**open_form(client), **answers}
+    assert client.post("/consultation", data=form).status_code == 303
+    assert client.post("/consultation", data=form).status_code == 303  # the double submit
+    result = pg_app.test_cli_runner().invoke(args=["send-mail"])
+    assert result.exit_code == 0, result.output
+    assert len(smtp.messages) == 2
+    with pg_app.app_context():
+        [stored] = db.session.execute(db.select(ConsultationRequest)).scalars().all()
+        assert stored.name == "Zoë Łukasz" and stored.flagged
+        assert stored.screening_flags == ["blood_thinners", "needle_fear"]
+
+
+def test_two_senders_never_send_the_same_email(pg_app, smtp):
+    client = pg_app.test_client()
+    for _ in range(5):
+        client.post("/consultation", data={**open_form(client), **valid_answers()})
+    reports = []
+
+    def sender():
+        with pg_app.app_context():
+            reports.append(deliver_due())
+            db.session.remove()
+
+    threads = [threading.Thread(target=sender) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    sent = [nid for report in reports for nid in report.sent]
+    assert sorted(sent) == sorted(set(sent)) and len(sent) == 10
+    assert sorted(m["Message-ID"] for m in smtp.messages) == sorted(set(m["Message-ID"] for m in smtp.messages))
+    assert len(smtp.messages) == 10
+    with pg_app.app_context():
+        assert {n.status for n in db.session.execute(db.select(Notification)).scalars()} == {"sent"}
+
+
+def test_inbox_search_and_purge_work_on_postgres(pg_app):
+    from datetime import timedelta
+
+    from booking.models import utcnow
+    from booking.staff.service import inbox_query, purge_closed_requests
+
+    client = pg_app.test_client()
+    client.post("/consultation", data={**open_form(client), **valid_answers(name="Ana MIXED Case")})
+    client.post("/consultation", data={**open_form(client), **valid_answers(name="Ben 100% Sure")})
+    with pg_app.app_context():
+        def names(**filters):
+            return [r.name for r in db.session.execute(inbox_query(**filters)).scalars()]
+
+        assert names(search="mixed case") == ["Ana MIXED Case"]  # case-insensitive
+        assert names(search="100%") == ["Ben 100% Sure"]
+        assert names(search="%") == ["Ben 100% Sure"]  # the wildcard is literal
+        assert names(flagged=True, status="open") == ["Ben 100% Sure", "Ana MIXED Case"]
+        ana = db.session.execute(db.select(ConsultationRequest).filter_by(name="Ana MIXED Case")).scalar_one()
+        ana.status, ana.closed_reason, ana.closed_at = "closed", "booked", utcnow() - timedelta(days=400)
+        db.session.commit()
+        assert purge_closed_requests(365) == [ana.reference]
+        assert names() == ["Ben 100% Sure"]
+        assert db.session.execute(db.select(db.func.count(Notification.id))).scalar_one() == 2
