@@ -29,7 +29,7 @@ system-packages:
 
 run: setup
 	$(BIN)/flask --app booking db upgrade
-	$(BIN)/flask --app booking run --host 127.0.0.1 --port $${PORT:-5000}
+	$(BIN)/gunicorn --bind 127.0.0.1:$${PORT:-5000} --threads 4 --access-logfile - 'booking:create_app()'
 
 test: setup-test
 	$(BIN)/python -m pytest

@@ -58,6 +58,8 @@ def _finish_config(app: Flask) -> None:
             )
         if not app.config.get("MAIL_SERVER"):
             app.logger.warning("MAIL_SERVER is not set: clinic notifications are written to files, not sent.")
+    if not app.config["CLINIC_EMAIL"]:
+        raise RuntimeError("CLINIC_EMAIL is empty: new requests would notify nobody.")
     if app.config["NOTIFY_DETAILS"] not in {"full", "minimal"}:
         raise RuntimeError("NOTIFY_DETAILS must be 'full' or 'minimal'")
     if app.config.get("PROXY_COUNT"):

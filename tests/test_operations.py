@@ -114,6 +114,12 @@ def test_production_sets_hsts_and_secure_cookies(operator_env):
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_an_empty_clinic_email_is_refused(operator_env):
+    env = {**operator_env, "CLINIC_EMAIL": " , "}
+    result = run([sys.executable, "-c", "from booking import create_app; create_app()"], env)
+    assert result.returncode != 0 and "CLINIC_EMAIL is empty" in result.stderr
+
+
 def test_unknown_booking_env_is_refused(operator_env):
     env = {**operator_env, "BOOKING_ENV": "staging"}
     result = run([sys.executable, "-c", "from booking import create_app; create_app()"], env)
