@@ -4,6 +4,7 @@ from flask import current_app, render_template
 from flask_mail import Message
 
 from booking.clock import clinic_time
+from booking.intake.answers import answer_sections, flag_labels
 from booking.intake.choices import label
 from booking.models import ConsultationRequest, Notification
 from booking.outbox.queue import CLINIC_NEW_REQUEST, PATIENT_ACKNOWLEDGEMENT
@@ -24,6 +25,8 @@ def notify_clinic(consultation: ConsultationRequest) -> Message:
         "label": label,
         "received": clinic_time(consultation.created_at),
         "link": staff_link(consultation),
+        "flags": flag_labels(consultation),
+        "sections": answer_sections(consultation),
     }
     if current_app.config["NOTIFY_DETAILS"] == "minimal":
         # No name, condition or description: health details stay inside the app.

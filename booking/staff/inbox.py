@@ -7,6 +7,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 
 from booking.extensions import db
+from booking.intake.answers import answer_sections, flag_labels, questions
 from booking.intake.choices import all_choices, label
 from booking.models import utcnow
 from booking.staff.forms import EraseForm, NoteForm, StatusForm
@@ -90,6 +91,8 @@ def _render_detail(consultation, status_form=None, note_form=None, code=200):
     return render_template(
         "staff/request.html",
         req=consultation,
+        flags=flag_labels(consultation),
+        sections=answer_sections(consultation),
         status_form=status_form,
         note_form=note_form or NoteForm(formdata=None),
         erase_form=EraseForm(formdata=None),
@@ -153,16 +156,16 @@ def export_csv():
     rows = db.session.execute(inbox_query(**_filters())).scalars().all()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["reference", "received", "status", "closed reason", "name", "email", "phone",
-                     "contact by", "condition", "condition (other)", "area", "side", "lasted", "pain 0-10",
-                     "description", "dry needling before", "screening flags", "days", "times"])
-    for r in rows:
+    writer.writerow(["Reference", "Received", "Status", "Closed because", "Safety flags", *questions()])
+    for req in rows:
+        answers = [answer for section in answer_sections(req) for answer in section.answers]
         writer.writerow([spreadsheet_safe(cell) for cell in [
-            r.reference, clinic_time(r.created_at).strftime("%Y-%m-%d %H:%M"), r.status, r.closed_reason,
-            r.name, r.email, r.phone, r.contact_method, label("condition", r.condition), r.condition_other,
-            r.body_area, r.side, r.duration, r.pain_level, r.description, r.had_dry_needling,
-            "; ".join(label("screening", f) for f in r.raised_flags),
-            " ".join(r.preferred_days), " ".join(r.preferred_times),
+            req.reference,
+            clinic_time(req.created_at).strftime("%Y-%m-%d %H:%M"),
+            STATUSES[req.status],
+            CLOSE_REASONS.get(req.closed_reason, ""),
+            "; ".join(flag_labels(req)) or "none",
+            *(answer.text for answer in answers),
         ]])
     current_app.logger.info("CSV export of %s requests by staff %s", len(rows), current_user.id)
     return Response(

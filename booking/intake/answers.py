@@ -1,0 +1,68 @@
+"""Every answer of a request, worded for staff: one source for the clinic email, the inbox and CSV."""
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from booking.intake.choices import all_choices, label
+from booking.models import ConsultationRequest
+
+ANSWERS_FILE = Path(__file__).with_name("answers.toml")
+NOT_GIVEN = "not given"
+
+
+@dataclass(frozen=True)
+class Answer:
+    key: str  # the request's column, so a page can link an email or phone
+    question: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    answers: list[Answer]
+
+
+@cache
+def _wording() -> dict[str, dict[str, str]]:
+    with ANSWERS_FILE.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def _text(req: ConsultationRequest, key: str) -> str:
+    """One answer as words: choice keys become their labels; lists are joined; blanks say so."""
+    value = getattr(req, key)
+    if key == "condition":
+        words = label("condition", value)
+        return f"{words}: {req.condition_other}" if req.condition_other else words
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(label(key, item) for item in value) or NOT_GIVEN
+    if value is None or value == "":
+        return NOT_GIVEN
+    if key in all_choices():
+        return label(key, value)
+    return str(value)
+
+
+def answer_sections(req: ConsultationRequest) -> list[Section]:
+    """Every answer, in the form's order, under the section it belongs to."""
+    wording = _wording()
+    return [
+        Section(title, [Answer(key, question, _text(req, key)) for key, question in wording[section].items()])
+        for section, title in wording["sections"].items()
+    ]
+
+
+def questions() -> list[str]:
+    """The questions in answer_sections' order, for a table's header row."""
+    wording = _wording()
+    return [question for section in wording["sections"] for question in wording[section].values()]
+
+
+def flag_labels(req: ConsultationRequest) -> list[str]:
+    """The safety-screening answers staff must read first, in words."""
+    return [label("screening", flag) for flag in req.raised_flags]
