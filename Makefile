@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test setup setup-test system-packages bench
+.PHONY: run test setup setup-test system-packages bench lighthouse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,7 @@ test: setup-test
 
 bench: setup-test
 	$(BIN)/python tests/benchmarks/bench_patient_path.py
+
+lighthouse: setup-test
+	npm install --silent --prefix .cache/lighthouse lighthouse@12
+	$(BIN)/python tests/benchmarks/lighthouse_scores.py
