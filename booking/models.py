@@ -1,5 +1,6 @@
 """The tables: a patient's consultation request and the emails it owes the clinic and the patient."""
 
+import hashlib
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text
@@ -109,6 +110,14 @@ class StaffUser(UserMixin, db.Model):
     def is_active(self) -> bool:
         """Flask-Login refuses a disabled account, even with a session cookie it was given before."""
         return self.enabled
+
+    def get_id(self) -> str:
+        """The session's user id carries a fingerprint of the password, so changing it ends other sessions."""
+        return f"{self.id}.{self.password_fingerprint}"
+
+    @property
+    def password_fingerprint(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")

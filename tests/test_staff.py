@@ -414,6 +414,22 @@ def test_change_your_own_password(app, desk):
     assert log_in(app.test_client(), "desk@clinic.test", "brand new passphrase").status_code == 303
 
 
+def test_changing_a_password_ends_the_other_sessions(app, staff):
+    laptop, phone = app.test_client(), app.test_client()
+    log_in(laptop, "desk@clinic.test")
+    log_in(phone, "desk@clinic.test")
+    token = csrf_from(laptop, "/staff/password")
+    laptop.post("/staff/password", data={"csrf_token": token, "current_password": PASSWORD,
+                                         "new_password": "brand new passphrase", "confirm_password": "brand new passphrase"})
+    assert laptop.get("/staff").status_code == 200
+    assert phone.get("/staff").status_code == 302
+
+
+def test_staff_pages_are_never_cached(desk, reference):
+    for path in ["/staff", f"/staff/requests/{reference}", "/staff/outbox", "/staff/login"]:
+        assert desk.get(path).headers["Cache-Control"] == "no-store", path
+
+
 def test_log_out(desk):
     token = csrf_from(desk, "/staff")
     assert desk.post("/staff/logout", data={"csrf_token": token}).status_code == 303

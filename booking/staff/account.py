@@ -90,8 +90,10 @@ def change_password():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append("That is not your current password.")
         else:
-            current_user.set_password(form.new_password.data)
+            staff = current_user._get_current_object()
+            staff.set_password(form.new_password.data)
             db.session.commit()
+            login_user(staff)  # this session carries on; every other one ends
             current_app.logger.info("Staff %s changed their password", current_user.id)
             flash("Your password has been changed.")
             return redirect(url_for("staff.inbox"), 303)

@@ -16,12 +16,15 @@ PUBLIC_ENDPOINTS = {"staff.login"}
 
 
 @login_manager.user_loader
-def load_staff(user_id: str) -> StaffUser | None:
-    """A disabled account's session stops working at its next request."""
-    if not user_id.isdigit():
+def load_staff(session_id: str) -> StaffUser | None:
+    """A disabled account's sessions, and those from before a password change, stop at the next request."""
+    staff_id, _, fingerprint = session_id.partition(".")
+    if not staff_id.isdigit():
         return None
-    staff = db.session.get(StaffUser, int(user_id))
-    return staff if staff is not None and staff.enabled else None
+    staff = db.session.get(StaffUser, int(staff_id))
+    if staff is None or not staff.enabled or staff.password_fingerprint != fingerprint:
+        return None
+    return staff
 
 
 @bp.before_request
@@ -31,6 +34,13 @@ def require_staff():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     return None
+
+
+@bp.after_request
+def keep_out_of_caches(response):
+    """Staff pages carry patients' health details: no browser or proxy may store them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def admin_required(view):
