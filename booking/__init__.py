@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_security_headers(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_outbox_worker(app)
     return app
 
 
@@ -137,6 +138,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(send_mail_command)
     app.cli.add_command(create_staff_command)
     app.cli.add_command(purge_command)
+
+
+def register_outbox_worker(app: Flask) -> None:
     from booking.outbox.worker import start_worker_on_first_request
 
     start_worker_on_first_request(app)

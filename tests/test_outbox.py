@@ -178,6 +178,21 @@ def test_a_claimed_notification_is_not_sent_by_a_second_sender(app, smtp, submit
     assert len(smtp.messages) == 2
 
 
+def test_a_sender_whose_claim_lapsed_does_not_send(app, smtp, submit):
+    """If a slow sender's lease ran out and another took the email over, the first one skips it."""
+    from booking.outbox.delivery import claim, renew_claim
+
+    submit()
+    with app.app_context():
+        first, second = db.session.execute(db.select(Notification.id)).scalars().all()
+        token = claim(first, utcnow())
+        db.session.execute(db.update(Notification).where(Notification.id == first)
+                           .values(claim_token="someone-else"))
+        db.session.commit()
+        assert renew_claim(first, token) is False
+        assert renew_claim(second, "never-claimed") is False
+
+
 def test_a_mail_server_that_never_answers_cannot_hang_delivery(tmp_path):
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))

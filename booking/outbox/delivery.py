@@ -85,17 +85,33 @@ def _due(now: datetime):
     )
 
 
+def _lease() -> timedelta:
+    """Long enough to send one message over a slow connection; a crashed sender's claim then lapses."""
+    return timedelta(seconds=4 * current_app.config["MAIL_TIMEOUT_SECONDS"] + 60)
+
+
 def claim(notification_id: int, now: datetime) -> str | None:
     """Take one notification for this process, atomically, so no two senders deliver it twice."""
     token = secrets.token_hex(8)
-    lease = timedelta(seconds=4 * current_app.config["MAIL_TIMEOUT_SECONDS"] + 60)
     result = db.session.execute(
         db.update(Notification)
         .where(Notification.id == notification_id, _due(now))
-        .values(claim_token=token, claimed_until=now + lease)
+        .values(claim_token=token, claimed_until=now + _lease())
     )
     db.session.commit()
     return token if result.rowcount == 1 else None
+
+
+def renew_claim(notification_id: int, token: str) -> bool:
+    """Just before sending: is the claim still ours? Extend it, so a long batch never outlives it."""
+    result = db.session.execute(
+        db.update(Notification)
+        .where(Notification.id == notification_id, Notification.claim_token == token,
+               Notification.status == "pending")
+        .values(claimed_until=utcnow() + _lease())
+    )
+    db.session.commit()
+    return result.rowcount == 1
 
 
 def _record(notification: Notification, error: BaseException | None) -> None:
@@ -120,16 +136,20 @@ def deliver_due(now: datetime | None = None, batch_size: int | None = 100) -> De
         db.select(Notification.id).where(_due(now)).order_by(Notification.next_attempt_at).limit(batch_size)
     ).scalars().all()
     in_flight = _count_in_flight(now)
-    claimed = [nid for nid in due_ids if claim(nid, now)]
-    report.busy = in_flight + len(due_ids) - len(claimed)
-    if not claimed:
+    claims = {nid: token for nid in due_ids if (token := claim(nid, now))}
+    report.busy = in_flight + len(due_ids) - len(claims)
+    if not claims:
         return report
 
-    pending = [db.session.get(Notification, nid) for nid in claimed]
+    pending = [db.session.get(Notification, nid) for nid in claims]
     try:
         with open_transport() as transport:
             while pending:
                 notification = pending[0]
+                if not renew_claim(notification.id, claims[notification.id]):
+                    report.busy += 1  # our claim lapsed and another sender took it over
+                    pending.pop(0)
+                    continue
                 try:
                     transport.send(build_message(notification))
                 except smtplib.SMTPServerDisconnected:
