@@ -6,6 +6,7 @@ import io
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from booking.clock import clinic_time
 from booking.extensions import db
 from booking.intake.answers import answer_sections, flag_labels, questions
 from booking.intake.choices import all_choices, label
@@ -21,18 +22,21 @@ from booking.staff.service import (
     header_counts,
     inbox_query,
 )
-from booking.clock import clinic_time
 from booking.staff.workflow import CLOSE_REASONS, STATUSES, age, is_overdue
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-@bp.app_context_processor
-def staff_helpers() -> dict:
-    """What staff templates use to show times, labels and the header counts."""
+@bp.context_processor
+def staff_page_context() -> dict:
+    """What every staff page shows: the header counts, times on the clinic's clock, labels, ages."""
     return {
+        "counts": header_counts() if current_user.is_authenticated else None,
+        "now": utcnow(),
         "clinic_time": clinic_time,
         "label": label,
+        "age": age,
+        "is_overdue": is_overdue,
         "STATUSES": STATUSES,
         "CLOSE_REASONS": CLOSE_REASONS,
     }
@@ -59,16 +63,8 @@ def inbox():
         inbox_query(**filters), page=max(page, 1), per_page=current_app.config["INBOX_PAGE_SIZE"],
         error_out=False,
     )
-    now = utcnow()
     return render_template(
-        "staff/inbox.html",
-        pagination=pagination,
-        filters=filters,
-        counts=header_counts(),
-        now=now,
-        age=age,
-        is_overdue=is_overdue,
-        conditions=all_choices()["condition"],
+        "staff/inbox.html", pagination=pagination, filters=filters, conditions=all_choices()["condition"]
     )
 
 
@@ -85,7 +81,7 @@ def request_detail(reference: str):
     return _render_detail(consultation)
 
 
-def _render_detail(consultation, status_form=None, note_form=None, code=200):
+def _render_detail(consultation, status_form=None, note_form=None):
     status_form = status_form or StatusForm()
     status_form.offer_moves_from(consultation.status)
     return render_template(
@@ -96,11 +92,7 @@ def _render_detail(consultation, status_form=None, note_form=None, code=200):
         status_form=status_form,
         note_form=note_form or NoteForm(formdata=None),
         erase_form=EraseForm(formdata=None),
-        counts=header_counts(),
-        now=utcnow(),
-        age=age,
-        is_overdue=is_overdue,
-    ), code
+    )
 
 
 @bp.post("/requests/<reference>/status")

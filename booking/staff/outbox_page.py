@@ -7,18 +7,12 @@ from booking.models import Notification, utcnow
 from booking.outbox.worker import wake_outbox_worker
 from booking.staff.forms import ActionForm
 from booking.staff.guard import bp
-from booking.staff.service import header_counts, undelivered_notifications
+from booking.staff.service import undelivered_notifications
 
 
 @bp.get("/outbox")
 def outbox():
-    return render_template(
-        "staff/outbox.html",
-        notifications=undelivered_notifications(),
-        retry_form=ActionForm(),
-        counts=header_counts(),
-        now=utcnow(),
-    )
+    return render_template("staff/outbox.html", notifications=undelivered_notifications())
 
 
 @bp.post("/outbox/<int:notification_id>/retry")

@@ -7,7 +7,6 @@ from booking.extensions import db
 from booking.models import StaffUser
 from booking.staff.forms import ActionForm, NewStaffForm
 from booking.staff.guard import admin_required, bp
-from booking.staff.service import header_counts
 
 
 def create_staff(email: str, password: str, is_admin: bool = False) -> StaffUser:
@@ -22,8 +21,7 @@ def create_staff(email: str, password: str, is_admin: bool = False) -> StaffUser
 
 def _render_team(form: NewStaffForm):
     team = db.session.execute(db.select(StaffUser).order_by(StaffUser.email)).scalars().all()
-    return render_template("staff/team.html", team=team, form=form, toggle_form=ActionForm(),
-                           counts=header_counts())
+    return render_template("staff/team.html", team=team, form=form)
 
 
 @bp.get("/team")
