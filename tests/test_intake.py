@@ -296,4 +296,12 @@ def test_odd_but_valid_answers_are_stored_intact(app, submit):
     assert submit(**answers).status_code == 303
     [stored] = stored_requests(app)
     assert stored.name == answers["name"]
-    assert stored.description == "Pain\r\nline two\ttabbed \U0001F62C"
+    assert stored.description == "Pain\nline two\ttabbed \U0001F62C"
+
+
+def test_a_description_at_the_browsers_limit_is_accepted_whatever_its_line_breaks(app, submit):
+    """Browsers count a line break as one character but send two (CR LF)."""
+    description = ("x" * 99 + "\r\n") * 20  # 2,000 characters as the browser counts them
+    assert submit(description=description).status_code == 303
+    [stored] = stored_requests(app)
+    assert len(stored.description) == 1999  # the final line break is trimmed

@@ -30,9 +30,12 @@ def strip_text(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def drop_stray_control_chars(value):
-    """Keep line breaks and tabs in free text; drop control characters nobody types on purpose."""
-    return TEXT_CONTROL_CHARS.sub("", value).strip() if isinstance(value, str) else value
+def tidy_free_text(value):
+    """Keep line breaks (as \\n, so the length matches the browser's count) and tabs; drop other controls."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return TEXT_CONTROL_CHARS.sub("", value).strip()
 
 
 def new_submission_token() -> str:
@@ -139,7 +142,7 @@ class ConsultationForm(FlaskForm):
         validators=[Optional(), AllowedChoice("Choose a pain level from 0 to 10.")],
     )
     description = TextAreaField(
-        filters=[drop_stray_control_chars],
+        filters=[tidy_free_text],
         validators=[
             DataRequired("Tell us a little about the problem."),
             Length(
