@@ -97,7 +97,7 @@ def test_production_refuses_a_missing_or_placeholder_secret(operator_env, secret
     assert "SECRET_KEY is missing or a placeholder" in result.stderr
 
 
-def test_production_sets_hsts_and_secure_cookies(operator_env):
+def test_production_sets_hsts_secure_cookies_and_minimal_notifications(operator_env):
     env = {**operator_env, "BOOKING_ENV": "production", "SECRET_KEY": "a" * 16 + "production-grade-secret"}
     script = (
         "from booking import create_app\n"
@@ -105,12 +105,14 @@ def test_production_sets_hsts_and_secure_cookies(operator_env):
         "c = app.test_client()\n"
         "r = c.get('/consultation', base_url='https://clinic.example')\n"
         "print(r.headers['Strict-Transport-Security'])\n"
+        "print(app.config['NOTIFY_DETAILS'])\n"
         "print([c for c in r.headers.getlist('Set-Cookie') if c.startswith('session=')][0])\n"
     )
     result = run([sys.executable, "-c", script], env)
     assert result.returncode == 0, result.stderr
-    hsts, cookie = result.stdout.strip().splitlines()
+    hsts, notify_details, cookie = result.stdout.strip().splitlines()
     assert hsts.startswith("max-age=")
+    assert notify_details == "minimal"  # health details stay out of email unless the clinic opts in
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 

@@ -116,7 +116,14 @@ def test_unexpected_fault_shows_our_500_page_without_a_traceback(tmp_path, smtp)
     assert "secret internals" not in html and "Traceback" not in html
 
 
-def test_a_bad_request_gets_our_400_page(client):
+def test_a_post_without_its_csrf_token_gets_our_400_page(client):
+    response = client.post("/staff/logout")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Something went wrong with that request" in html and "Traceback" not in html
+
+
+def test_a_garbled_form_body_never_reaches_a_500(client):
     # A form body whose encoding cannot be parsed.
     response = client.post("/consultation", data=b"\xff\xfe=\x00", content_type="multipart/form-data; boundary=x")
     assert response.status_code in (200, 400)
