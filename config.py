@@ -30,7 +30,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", PLACEHOLDER_SECRET)
     # None means "SQLite in the instance folder"; create_app fills in the path.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a failed query's error (and so the log) never carries a patient's answers.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     # Outgoing mail. With no MAIL_SERVER the outbox writes .eml files under the instance folder.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")

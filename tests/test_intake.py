@@ -226,6 +226,26 @@ def test_expired_session_keeps_answers_and_the_next_press_succeeds(app, client):
     assert len(stored_requests(app)) == 1
 
 
+def test_a_database_failure_keeps_the_answers_on_screen(app, client, caplog):
+    from sqlalchemy import text
+
+    with app.app_context():
+        db.session.execute(text(  # the database refuses every new request, as a full disk would
+            "CREATE TRIGGER refuse_requests BEFORE INSERT ON consultation_request "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"))
+        db.session.commit()
+    response = client.post("/consultation", data={**open_form(client), **valid_answers()})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "Your request has not been sent yet" in html
+    assert 'value="Maria Lopez"' in html and "Sharp heel pain with the first steps every morning.</textarea>" in html
+    assert 'value="blood_thinners" checked' in html
+    logged = "\n".join(caplog.text.splitlines())
+    assert "Could not store a consultation request" in logged
+    for detail in ["Sharp heel", "Maria", "maria@example.org", "blood_thinners"]:
+        assert detail not in logged, detail
+
+
 def test_oversized_body_gets_a_413_page(app, client):
     form = {**open_form(client), **valid_answers(description="x" * 70_000)}
     response = client.post("/consultation", data=form)

@@ -37,7 +37,8 @@ def record_consultation_request(answers: dict) -> tuple[ConsultationRequest, boo
     if existing is not None:
         return existing, False
 
-    for _ in range(5):
+    draws_left = 5
+    while True:
         consultation = ConsultationRequest(reference=new_reference(), **answers)
         consultation.flagged = bool(consultation.raised_flags)
         db.session.add(consultation)
@@ -49,10 +50,12 @@ def record_consultation_request(answers: dict) -> tuple[ConsultationRequest, boo
             existing = find_by_submission_token(token)
             if existing is not None:  # the same form won a race with itself
                 return existing, False
+            draws_left -= 1
+            if not draws_left:
+                raise  # not a reference collision after all: the caller keeps the answers on screen
             continue  # a reference collision: draw another
         current_app.logger.info("Consultation request %s stored", consultation.reference)
         return consultation, True
-    raise RuntimeError("Could not draw an unused reference code")
 
 
 def answers_from(form) -> dict:

@@ -2,7 +2,9 @@
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from booking.extensions import csrf, limiter
+from sqlalchemy.exc import SQLAlchemyError
+
+from booking.extensions import csrf, db, limiter
 from booking.intake.forms import ConsultationForm
 from booking.intake.service import answers_from, record_consultation_request
 from booking.outbox.worker import wake_outbox_worker
@@ -26,7 +28,14 @@ def request_consultation():
             session["sent_reference"] = None
             return redirect(url_for(".request_sent"), 303)
         if form.validate():
-            consultation, created = record_consultation_request(answers_from(form))
+            try:
+                consultation, created = record_consultation_request(answers_from(form))
+            except SQLAlchemyError:
+                # The database is unavailable: keep everything the patient typed on screen.
+                db.session.rollback()
+                current_app.logger.exception("Could not store a consultation request")
+                page = render_template("intake/form.html", form=form, not_saved=True)
+                return _no_store(page, 503)
             if created:
                 wake_outbox_worker(current_app)
             session["sent_reference"] = consultation.reference
