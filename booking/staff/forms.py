@@ -1,4 +1,4 @@
-"""Forms for staff pages. Every POST form carries a CSRF token (FlaskForm)."""
+"""Forms for staff pages. CSRFProtect checks every POST under /staff before any view runs."""
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
@@ -74,7 +74,3 @@ class NewStaffForm(FlaskForm):
         ]
     )
     is_admin = BooleanField()
-
-
-class ActionForm(FlaskForm):
-    """A button that changes something: only the CSRF token."""

@@ -1,4 +1,7 @@
-"""The door to /staff: every page needs a logged-in, enabled staff member; some need an administrator."""
+"""The door to /staff: every page needs a logged-in, enabled staff member; some need an administrator.
+
+CSRF is not checked here: CSRFProtect checks every POST in the app (only the patient's form, which
+checks its own token to keep the answers, is exempt)."""
 
 from functools import wraps
 

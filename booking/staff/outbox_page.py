@@ -5,7 +5,6 @@ from flask import current_app, flash, redirect, render_template, url_for
 from booking.extensions import db
 from booking.models import Notification, utcnow
 from booking.outbox.worker import wake_outbox_worker
-from booking.staff.forms import ActionForm
 from booking.staff.guard import bp
 from booking.staff.service import undelivered_notifications
 
@@ -17,9 +16,8 @@ def outbox():
 
 @bp.post("/outbox/<int:notification_id>/retry")
 def retry_notification(notification_id: int):
-    form = ActionForm()
     notification = db.get_or_404(Notification, notification_id)
-    if form.validate_on_submit() and notification.status == "pending":
+    if notification.status == "pending":
         notification.next_attempt_at = utcnow()
         db.session.commit()
         wake_outbox_worker(current_app)
