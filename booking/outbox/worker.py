@@ -5,6 +5,9 @@ import threading
 from flask import Flask
 
 from booking.extensions import db
+from booking.outbox.delivery import deliver_due
+
+_creating = threading.Lock()
 
 
 class OutboxWorker:
@@ -23,8 +26,6 @@ class OutboxWorker:
                 self.thread.start()
 
     def _run(self) -> None:
-        from booking.outbox.delivery import deliver_due
-
         poll = self.app.config["OUTBOX_POLL_SECONDS"]
         while True:
             self.wake.wait(timeout=poll)
@@ -39,9 +40,13 @@ class OutboxWorker:
 
 
 def _worker(app: Flask) -> OutboxWorker | None:
+    """This process's worker for the app, made on first use; None when OUTBOX_WORKER is off."""
     if not app.config.get("OUTBOX_WORKER"):
         return None
-    return app.extensions.setdefault("outbox_worker", OutboxWorker(app))
+    with _creating:
+        if "outbox_worker" not in app.extensions:
+            app.extensions["outbox_worker"] = OutboxWorker(app)
+        return app.extensions["outbox_worker"]
 
 
 def wake_outbox_worker(app: Flask) -> None:
