@@ -53,13 +53,24 @@ def test_valid_request_is_stored_with_every_answer_and_redirects_to_confirmation
     assert page.headers["Cache-Control"] == "no-store"
 
 
-def test_references_are_neither_sequential_nor_repeated(app, submit):
+def test_references_are_unique_per_request(app, submit):
     for _ in range(5):
         assert submit().status_code == 303
     references = [r.reference for r in stored_requests(app)]
     assert len(set(references)) == 5
     assert all(REFERENCE.fullmatch(ref) for ref in references)
-    assert references != sorted(references) or len({ref[4:8] for ref in references}) > 1
+
+
+def test_references_are_random_not_sequential():
+    """Every position draws from the whole alphabet, so a reference cannot be guessed from another."""
+    from booking.intake.service import REFERENCE_ALPHABET, new_reference
+
+    codes = [new_reference().replace("-", "")[3:] for _ in range(600)]
+    assert len(set(codes)) == 600
+    for position in range(8):
+        symbols = {code[position] for code in codes}
+        assert len(symbols) >= 25, (position, symbols)
+        assert symbols <= set(REFERENCE_ALPHABET)
 
 
 def test_confirmation_without_a_request_sends_you_to_the_form(client):
