@@ -106,6 +106,7 @@ def test_patient_journey_on_a_phone_with_axe_on_every_state(browser, live_server
     page.get_by_role("button", name="Send my request").click()
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem with your request")
+    expect(summary).to_be_focused()  # keyboard and screen-reader users start at the list of problems
     expect(summary.get_by_role("link", name="Enter an email address in the correct format")).to_be_visible()
     expect(page.get_by_label("Full name")).to_have_value("Sam Okafor")
     expect(page.get_by_label("Email address")).to_have_attribute("aria-invalid", "true")
