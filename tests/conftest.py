@@ -23,9 +23,16 @@ class SmtpRecorder:
     envelopes: list = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
     received: threading.Event = field(default_factory=threading.Event)
+    refuse: set[str] = field(default_factory=set)  # addresses answered with 550, as for a mistyped one
 
     def __post_init__(self):
         self.release.set()  # not stalled unless a test says so
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         import asyncio

@@ -142,6 +142,23 @@ def test_mail_server_down_then_back_delivers_exactly_once(app, smtp, submit, run
     assert len(smtp.messages) == 2
 
 
+def test_a_refused_address_waits_for_staff_instead_of_retrying_forever(app, smtp, submit, runner):
+    smtp.handler.refuse.add("typo@example.org")
+    submit(email="typo@example.org")
+    result = send_mail(runner)
+    assert result.exit_code == 1
+    assert "1 had their address refused" in result.output
+    assert [m["To"] for m in smtp.messages] == ["frontdesk@clinic.test"]  # the clinic still hears
+    clinic, patient = notifications(app)
+    assert clinic.status == "sent"
+    assert patient.status == "refused" and "550" in patient.last_error
+
+    make_everything_due(app)
+    again = send_mail(runner)
+    assert "Sent 0" in again.output and len(smtp.messages) == 1  # not retried by itself
+    assert "1 notification(s) are waiting in the outbox in all." in again.output
+
+
 def test_backoff_grows_between_failed_attempts(app, smtp, submit, runner):
     smtp.stop()
     submit()

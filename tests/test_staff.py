@@ -398,6 +398,20 @@ def test_outbox_page_shows_failures_and_retries_now(app, smtp, desk, runner):
     assert "Every email has been delivered." in desk.get("/staff/outbox").get_data(as_text=True)
 
 
+def test_outbox_page_shows_a_refused_address_and_retries_it(app, smtp, desk, runner):
+    smtp.handler.refuse.add("typo@example.org")
+    reference = new_request(app.test_client(), email="typo@example.org")
+    runner.invoke(args=["send-mail"])
+    page = desk.get("/staff/outbox").get_data(as_text=True)
+    assert "Address refused" in page and reference in page
+    with app.app_context():
+        refused = db.session.execute(db.select(Notification).filter_by(status="refused")).scalar_one()
+    smtp.handler.refuse.clear()  # say the patient's mailbox now exists
+    desk.post(f"/staff/outbox/{refused.id}/retry", data={"csrf_token": csrf_from(desk, "/staff/outbox")})
+    assert runner.invoke(args=["send-mail"]).exit_code == 0
+    assert [m["To"] for m in smtp.messages] == ["frontdesk@clinic.test", "typo@example.org"]
+
+
 def test_change_your_own_password(app, desk):
     token = csrf_from(desk, "/staff/password")
     wrong = desk.post("/staff/password", data={"csrf_token": token, "current_password": "not it at all",

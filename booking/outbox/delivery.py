@@ -21,12 +21,13 @@ class DeliveryReport:
     """What one pass over the outbox did, for the CLI to tell and the exit code to reflect."""
 
     sent: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)  # will be retried
+    refused: list[int] = field(default_factory=list)  # the address was refused: staff must look
     busy: int = 0  # due, but claimed by another process that is sending it now
 
     @property
     def undelivered(self) -> int:
-        return len(self.failed) + self.busy
+        return len(self.failed) + len(self.refused) + self.busy
 
 
 class BoundedConnection(Connection):
@@ -114,6 +115,13 @@ def renew_claim(notification_id: int, token: str) -> bool:
     return result.rowcount == 1
 
 
+def address_refused(error: BaseException) -> bool:
+    """The mail server refused every recipient for good (5xx): retrying the same address cannot help."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused) and all(
+        code >= 500 for code, _ in error.recipients.values()
+    )
+
+
 def _record(notification: Notification, error: BaseException | None) -> None:
     notification.attempts += 1
     notification.claimed_until = None
@@ -124,7 +132,10 @@ def _record(notification: Notification, error: BaseException | None) -> None:
         notification.last_error = None
     else:
         notification.last_error = f"{type(error).__name__}: {error}"[:500]
-        notification.next_attempt_at = utcnow() + backoff(notification.attempts)
+        if address_refused(error):
+            notification.status = "refused"  # shown on the staff outbox page until someone retries it
+        else:
+            notification.next_attempt_at = utcnow() + backoff(notification.attempts)
     db.session.commit()
 
 
@@ -170,7 +181,7 @@ def deliver_due(now: datetime | None = None, batch_size: int | None = 100) -> De
 
 def _fail(notification: Notification, exc: BaseException, report: DeliveryReport) -> None:
     _record(notification, exc)
-    report.failed.append(notification.id)
+    (report.refused if notification.status == "refused" else report.failed).append(notification.id)
     current_app.logger.warning(
         "Notification %s (%s, request %s) not delivered, attempt %s: %s",
         notification.id,
@@ -197,5 +208,5 @@ def _count_in_flight(now: datetime) -> int:
 
 def count_undelivered() -> int:
     return db.session.execute(
-        db.select(db.func.count()).select_from(Notification).where(Notification.status == "pending")
+        db.select(db.func.count()).select_from(Notification).where(Notification.status != "sent")
     ).scalar_one()

@@ -17,7 +17,8 @@ def outbox():
 @bp.post("/outbox/<int:notification_id>/retry")
 def retry_notification(notification_id: int):
     notification = db.get_or_404(Notification, notification_id)
-    if notification.status == "pending":
+    if notification.status != "sent":
+        notification.status = "pending"
         notification.next_attempt_at = utcnow()
         db.session.commit()
         wake_outbox_worker(current_app)

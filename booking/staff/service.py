@@ -119,9 +119,10 @@ def header_counts() -> dict[str, int]:
 
 
 def undelivered_notifications():
-    """Pending notifications, failing ones first, for the outbox page."""
+    """Emails not yet sent, refused and failing ones first, for the outbox page."""
     return db.session.execute(
         db.select(Notification)
-        .where(Notification.status == "pending")
-        .order_by(Notification.attempts.desc(), Notification.created_at)
+        .where(Notification.status != "sent")
+        .order_by((Notification.status == "refused").desc(), Notification.attempts.desc(),
+                  Notification.created_at)
     ).scalars().all()
