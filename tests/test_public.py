@@ -128,3 +128,17 @@ def test_a_garbled_form_body_never_reaches_a_500(client):
     response = client.post("/consultation", data=b"\xff\xfe=\x00", content_type="multipart/form-data; boundary=x")
     assert response.status_code in (200, 400)
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_health_check_answers_ok_while_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "ok\n"
+
+
+def test_health_check_says_503_when_the_database_is_gone(tmp_path):
+    from booking import create_app
+
+    app = create_app({"TESTING": True,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/no-such-folder/booking.sqlite3"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and "database unavailable" in response.get_data(as_text=True)

@@ -1,6 +1,10 @@
-"""The dry-needling information page and the privacy notice."""
+"""The dry-needling information page, the privacy notice, and a health check for monitors."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from booking.extensions import db
 
 bp = Blueprint("public", __name__)
 
@@ -13,3 +17,15 @@ def dry_needling():
 @bp.get("/privacy")
 def privacy():
     return render_template("public/privacy.html")
+
+
+@bp.get("/healthz")
+def health():
+    """For an uptime monitor or load balancer: 200 when the database answers, 503 when it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("Health check: the database did not answer")
+        return "database unavailable\n", 503, {"Content-Type": "text/plain", "Cache-Control": "no-store"}
+    return "ok\n", 200, {"Content-Type": "text/plain", "Cache-Control": "no-store"}
