@@ -439,9 +439,11 @@ def test_changing_a_password_ends_the_other_sessions(app, staff):
     assert phone.get("/staff").status_code == 302
 
 
-def test_staff_pages_are_never_cached(desk, reference):
+def test_staff_pages_are_never_cached_or_indexed(desk, reference):
     for path in ["/staff", f"/staff/requests/{reference}", "/staff/outbox", "/staff/login"]:
-        assert desk.get(path).headers["Cache-Control"] == "no-store", path
+        headers = desk.get(path).headers
+        assert headers["Cache-Control"] == "no-store", path
+        assert headers["X-Robots-Tag"] == "noindex, nofollow", path
 
 
 def test_log_out(desk):

@@ -41,8 +41,9 @@ def require_staff():
 
 @bp.after_request
 def keep_out_of_caches(response):
-    """Staff pages carry patients' health details: no browser or proxy may store them."""
+    """Staff pages carry patients' health details: no browser or proxy may store them, no search engine list them."""
     response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
