@@ -183,6 +183,22 @@ def test_staff_session_cookie_expires_after_a_working_day_of_inactivity(app, sta
     assert app.config["SESSION_REFRESH_EACH_REQUEST"] is True
 
 
+def test_an_idle_staff_session_is_refused_by_the_server_once_it_expires(tmp_path, smtp):
+    """The server checks the session's age itself, whatever the browser does with the cookie."""
+    import time
+
+    app = make_app(tmp_path, PERMANENT_SESSION_LIFETIME=timedelta(seconds=2))
+    with app.app_context():
+        create_staff("desk@clinic.test", PASSWORD)
+    client = app.test_client()
+    log_in(client, "desk@clinic.test")
+    assert client.get("/staff").status_code == 200  # activity renews the session
+    stale = client.get_cookie("session").value
+    time.sleep(3)
+    client.set_cookie("session", stale)  # as a browser that ignored the cookie's expiry would send it
+    assert client.get("/staff").status_code == 302
+
+
 def test_status_workflow_and_audit_trail(app, desk, reference):
     def move(status, **extra):
         token = csrf_from(desk, f"/staff/requests/{reference}")
