@@ -10,7 +10,7 @@ import pytest
 from booking.extensions import db
 from booking.models import ConsultationRequest, Notification, RequestEvent, StaffUser, utcnow
 from booking.staff.guard import PUBLIC_ENDPOINTS
-from booking.staff.team import create_staff
+from booking.staff.service import create_staff
 from tests.conftest import make_app, open_form, valid_answers
 
 PASSWORD = "a long enough passphrase"

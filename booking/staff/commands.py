@@ -5,12 +5,9 @@ import sys
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy.exc import IntegrityError
 
-from booking.extensions import db
 from booking.staff.forms import PASSWORD_MIN
-from booking.staff.service import purge_closed_requests
-from booking.staff.team import create_staff
+from booking.staff.service import StaffExists, create_staff, purge_closed_requests
 
 
 @click.command("create-staff")
@@ -30,8 +27,7 @@ def create_staff_command(email: str, admin: bool, password_stdin: bool) -> None:
         raise click.ClickException(f"The password must be at least {PASSWORD_MIN} characters.")
     try:
         staff = create_staff(email, password, admin)
-    except IntegrityError:
-        db.session.rollback()
+    except StaffExists:
         raise click.ClickException(f"There is already a staff account for {email}.") from None
     click.echo(f"Created {'administrator' if admin else 'staff'} account {staff.email}.")
 

@@ -1,9 +1,10 @@
-"""What staff do to requests: change status, add notes, erase, purge. Each change is recorded once."""
+"""What staff do: create accounts; change status, add notes, erase and purge requests. Each change is logged once."""
 
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
 from booking.models import ConsultationRequest, Notification, RequestEvent, StaffUser, utcnow
@@ -12,6 +13,24 @@ from booking.staff.workflow import CLOSE_REASONS, TRANSITIONS, is_overdue
 
 class WorkflowError(ValueError):
     """A change the workflow does not allow; its message is shown to staff."""
+
+
+class StaffExists(ValueError):
+    """There is already an account with that email address."""
+
+
+def create_staff(email: str, password: str, is_admin: bool = False) -> StaffUser:
+    """The one place a staff account is made, for the CLI and the team page alike."""
+    staff = StaffUser(email=email.strip().lower(), is_admin=is_admin)
+    staff.set_password(password)
+    db.session.add(staff)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise StaffExists(staff.email) from None
+    current_app.logger.info("Staff account %s created (admin: %s)", staff.id, is_admin)
+    return staff
 
 
 def change_status(consultation: ConsultationRequest, to_status: str, staff: StaffUser,

@@ -7,16 +7,7 @@ from booking.extensions import db
 from booking.models import StaffUser
 from booking.staff.forms import NewStaffForm
 from booking.staff.guard import admin_required, bp
-
-
-def create_staff(email: str, password: str, is_admin: bool = False) -> StaffUser:
-    """The one place a staff account is made, for the CLI and the team page alike."""
-    staff = StaffUser(email=email.strip().lower(), is_admin=is_admin)
-    staff.set_password(password)
-    db.session.add(staff)
-    db.session.commit()
-    current_app.logger.info("Staff account %s created (admin: %s)", staff.id, is_admin)
-    return staff
+from booking.staff.service import StaffExists, create_staff
 
 
 def _render_team(form: NewStaffForm):
@@ -35,12 +26,12 @@ def team():
 def add_staff():
     form = NewStaffForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        if db.session.execute(db.select(StaffUser.id).filter_by(email=email)).first():
+        try:
+            staff = create_staff(form.email.data, form.password.data, bool(form.is_admin.data))
+        except StaffExists:
             form.email.errors.append("There is already an account with that email address.")
         else:
-            create_staff(email, form.password.data, bool(form.is_admin.data))
-            flash(f"Account created for {email}. Give them their first password in person or by phone.")
+            flash(f"Account created for {staff.email}. Give them their first password in person or by phone.")
             return redirect(url_for("staff.team"), 303)
     return _render_team(form)
 
