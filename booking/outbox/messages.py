@@ -22,11 +22,8 @@ def notify_clinic(consultation: ConsultationRequest) -> Message:
     """The clinic's notice of a new request, with every answer or only a link (NOTIFY_DETAILS)."""
     context = {
         "req": consultation,
-        "label": label,
         "received": clinic_time(consultation.created_at),
         "link": staff_link(consultation),
-        "flags": flag_labels(consultation),
-        "sections": answer_sections(consultation),
     }
     if current_app.config["NOTIFY_DETAILS"] == "minimal":
         # No name, condition or description: health details stay inside the app.
@@ -36,6 +33,7 @@ def notify_clinic(consultation: ConsultationRequest) -> Message:
             body=render_template("email/clinic_new_request_minimal.txt", **context),
             html=render_template("email/clinic_new_request_minimal.html", **context),
         )
+    context.update(label=label, flags=flag_labels(consultation), sections=answer_sections(consultation))
     condition = label("condition", consultation.condition)
     if consultation.condition == "other":
         condition = "Something else"
