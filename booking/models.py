@@ -3,8 +3,8 @@
 import hashlib
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
 from flask_login import UserMixin
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
