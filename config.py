@@ -65,6 +65,8 @@ class Config:
     NOTIFY_DETAILS = os.environ.get("NOTIFY_DETAILS", "full")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     CLINIC_TIMEZONE = os.environ.get("CLINIC_TIMEZONE", "America/New_York")
+    # The region (ISO 3166 code) for phone numbers written without a +country code.
+    CLINIC_COUNTRY = os.environ.get("CLINIC_COUNTRY", "US").strip().upper()
     RETENTION_DAYS = _env_int("RETENTION_DAYS", 365)
     INBOX_PAGE_SIZE = _env_int("INBOX_PAGE_SIZE", 25)
     LOGIN_RATE_LIMIT_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_ADDRESS", "20 per 15 minutes")

@@ -1,14 +1,15 @@
 """Juniper Physical Therapy's dry-needling page and consultation requests."""
 
-import logging
 import os
 import sqlite3
 
+import phonenumbers
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from booking.logs import configure_logging
 from config import CONFIGS, PLACEHOLDER_SECRET
 
 WEAK_SECRETS = {"", PLACEHOLDER_SECRET, "changeme", "change-me", "secret", "dev", "development"}
@@ -32,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     _finish_config(app)
+    configure_logging(app)
 
     register_extensions(app)
     register_blueprints(app)
@@ -61,13 +63,13 @@ def _finish_config(app: Flask) -> None:
             app.logger.warning("MAIL_SERVER is not set: clinic notifications are written to files, not sent.")
     if not app.config["CLINIC_EMAIL"]:
         raise RuntimeError("CLINIC_EMAIL is empty: new requests would notify nobody.")
+    if app.config["CLINIC_COUNTRY"] not in phonenumbers.SUPPORTED_REGIONS:
+        raise RuntimeError("CLINIC_COUNTRY must be a two-letter country code, such as US or GB")
     if app.config["NOTIFY_DETAILS"] not in {"full", "minimal"}:
         raise RuntimeError("NOTIFY_DETAILS must be 'full' or 'minimal'")
     if app.config.get("PROXY_COUNT"):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-    if not app.logger.handlers or app.logger.level == logging.NOTSET:
-        app.logger.setLevel(logging.INFO)
 
 
 @event.listens_for(Engine, "connect")
@@ -78,6 +80,8 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Erased answers are overwritten with zeros, not left readable in the file's free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
 
@@ -93,6 +97,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from booking import templating
+    from booking.phone import to_e164
     from booking.intake.views import bp as intake_bp
     from booking.public.views import bp as public_bp
     from booking.staff import bp as staff_bp
@@ -100,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(intake_bp)
     app.register_blueprint(staff_bp)
+    templating.register(app)
 
     @app.context_processor
     def clinic_details() -> dict:
@@ -109,7 +116,8 @@ def register_blueprints(app: Flask) -> None:
             "clinic": {
                 "name": cfg["CLINIC_NAME"],
                 "phone": cfg["CLINIC_PHONE"],
-                "phone_href": "".join(ch for ch in cfg["CLINIC_PHONE"] if ch.isdigit() or ch == "+"),
+                "phone_href": to_e164(cfg["CLINIC_PHONE"], cfg["CLINIC_COUNTRY"])
+                or "".join(ch for ch in cfg["CLINIC_PHONE"] if ch.isdigit() or ch == "+"),
                 "email": cfg["CLINIC_PUBLIC_EMAIL"],
                 "address": cfg["CLINIC_ADDRESS"],
                 "hours": cfg["CLINIC_HOURS"],

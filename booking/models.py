@@ -11,6 +11,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from booking.extensions import db
 
 
+# Each limit is written once: the column holds it, and the form's Length validator (and so the page's
+# maxlength) reads it from here.
+NAME_MAX = 120
+EMAIL_MAX = 254
+PHONE_MAX = 40
+PHONE_E164_MAX = 16  # "+" and at most 15 digits (ITU-T E.164)
+CONDITION_OTHER_MAX = 120
+DESCRIPTION_MAX = 2000
+
+
 def utcnow() -> datetime:
     """Naive UTC, the one form every database here stores and compares the same way."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -30,13 +40,15 @@ class ConsultationRequest(db.Model):
     closed_reason: Mapped[str] = mapped_column(String(32), default="")
     closed_at: Mapped[datetime | None] = mapped_column(index=True)
 
-    name: Mapped[str] = mapped_column(String(120))
-    email: Mapped[str] = mapped_column(String(254))
-    phone: Mapped[str] = mapped_column(String(40), default="")
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    # As the patient typed it, for display; phone_e164 is the normal form for tel: links and search.
+    phone: Mapped[str] = mapped_column(String(PHONE_MAX), default="")
+    phone_e164: Mapped[str] = mapped_column(String(PHONE_E164_MAX), default="", index=True)
     contact_method: Mapped[str] = mapped_column(String(16))
 
     condition: Mapped[str] = mapped_column(String(32))
-    condition_other: Mapped[str] = mapped_column(String(120), default="")
+    condition_other: Mapped[str] = mapped_column(String(CONDITION_OTHER_MAX), default="")
     body_area: Mapped[str] = mapped_column(String(32), default="")
     side: Mapped[str] = mapped_column(String(16), default="")
     duration: Mapped[str] = mapped_column(String(32), default="")

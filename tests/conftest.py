@@ -134,7 +134,7 @@ def valid_answers(**changes) -> dict:
     answers = {
         "name": "Maria Lopez",
         "email": "maria@example.org",
-        "phone": "+1 555 010 0123",
+        "phone": "(541) 555-0123",
         "contact_method": "phone",
         "condition": "plantar_fasciitis",
         "condition_other": "",

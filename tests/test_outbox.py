@@ -50,7 +50,7 @@ def test_clinic_and_patient_emails_reach_the_smtp_server(app, smtp, submit, runn
     assert text.index("SAFETY SCREENING - 2 FLAGS RAISED") < text.index("Maria Lopez")
     assert "I take blood thinners or have a bleeding disorder" in text
     assert "I am afraid of needles or have fainted with them" in text
-    for answer in ["+1 555 010 0123", "Phone call", "Ankle or foot", "Left", "3 to 12 months", "Pain now (0 to 10):      7",
+    for answer in ["(541) 555-0123", "Phone call", "Ankle or foot", "Left", "3 to 12 months", "Pain now (0 to 10):      7",
                    "Sharp heel pain", "Tuesday, Thursday", "Morning"]:
         assert answer in text, answer
     assert html.index("Safety screening: 2 flags raised") < html.index("Maria Lopez")

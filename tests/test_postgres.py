@@ -101,7 +101,7 @@ def test_inbox_search_and_purge_work_on_postgres(pg_app):
     from datetime import timedelta
 
     from booking.models import utcnow
-    from booking.staff.service import inbox_query, purge_closed_requests
+    from booking.staff.service import inbox_query, purge_expired_requests
 
     client = pg_app.test_client()
     client.post("/consultation", data={**open_form(client), **valid_answers(name="Ana MIXED Case")})
@@ -115,8 +115,11 @@ def test_inbox_search_and_purge_work_on_postgres(pg_app):
         assert names(search="%") == ["Ben 100% Sure"]  # the wildcard is literal
         assert names(flagged=True, status="open") == ["Ben 100% Sure", "Ana MIXED Case"]
         ana = db.session.execute(db.select(ConsultationRequest).filter_by(name="Ana MIXED Case")).scalar_one()
+        assert names(search="+1 541.555.0123") == ["Ben 100% Sure", "Ana MIXED Case"]  # any way it is written
+        assert names(search="541 555 9999") == []
         ana.status, ana.closed_reason, ana.closed_at = "closed", "booked", utcnow() - timedelta(days=400)
+        ana.created_at = utcnow() - timedelta(days=401)
         db.session.commit()
-        assert purge_closed_requests(365) == [ana.reference]
+        assert purge_expired_requests(365) == [ana.reference]
         assert names() == ["Ben 100% Sure"]
         assert db.session.execute(db.select(db.func.count(Notification.id))).scalar_one() == 2

@@ -1,14 +1,11 @@
 """Every answer of a request, worded for staff: one source for the clinic email, the inbox and CSV."""
 
-import tomllib
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 from booking.intake.choices import all_choices, label
+from booking.intake.wording import load_wording
 from booking.models import ConsultationRequest
 
-ANSWERS_FILE = Path(__file__).with_name("answers.toml")
 NOT_GIVEN = "not given"
 
 
@@ -25,10 +22,8 @@ class Section:
     answers: list[Answer]
 
 
-@cache
 def _wording() -> dict[str, dict[str, str]]:
-    with ANSWERS_FILE.open("rb") as fh:
-        return tomllib.load(fh)
+    return load_wording("answers.toml")
 
 
 def _text(req: ConsultationRequest, key: str) -> str:

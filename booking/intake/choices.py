@@ -1,18 +1,12 @@
 """The form's allow-listed answers and their wording, loaded from choices.toml."""
 
-import tomllib
-from functools import cache
-from pathlib import Path
-
 from wtforms.fields.choices import SelectChoice
 
-CHOICES_FILE = Path(__file__).with_name("choices.toml")
+from booking.intake.wording import load_wording
 
 
-@cache
 def all_choices() -> dict[str, dict[str, str]]:
-    with CHOICES_FILE.open("rb") as fh:
-        return tomllib.load(fh)
+    return load_wording("choices.toml")
 
 
 def choices(group: str) -> list[SelectChoice]:

@@ -3,6 +3,7 @@
 import re
 import secrets
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,14 +17,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from booking.intake.choices import choices
+from booking.models import CONDITION_OTHER_MAX, DESCRIPTION_MAX, EMAIL_MAX, NAME_MAX, PHONE_MAX
+from booking.phone import PHONE_HINT_EXAMPLE, NotAPhoneNumber, e164, parse_phone
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 TEXT_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SUBMISSION_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-DESCRIPTION_MAX = 2000
 
 
 def strip_text(value):
@@ -66,6 +68,33 @@ class AllowedChoice:
             raise ValidationError(self.message)
 
 
+class PhoneNumber:
+    """Any way people write a number, read in CLINIC_COUNTRY unless it starts with +; keeps the E.164 form."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        try:
+            number = parse_phone(field.data, current_app.config["CLINIC_COUNTRY"])
+        except NotAPhoneNumber:
+            raise ValidationError(self.message) from None
+        field.e164 = e164(number)
+
+
+def allowed_choice(field_class, group: str, message: str, *, optional: bool = False, blank: str | None = None,
+                   required: str | None = None):
+    """A choice field that accepts only the answers offered in choices.toml, with our own message."""
+    offered = choices(group)
+    if blank is not None:
+        offered = [SelectChoice("", blank), *offered]
+    validators = [Optional()] if optional else []
+    if required:
+        validators.append(DataRequired(required) if field_class is SelectMultipleField else InputRequired(required))
+    validators.append(AllowedChoice(message))
+    return field_class(choices=offered, validate_choice=False, validators=validators)
+
+
 class ConsultationForm(FlaskForm):
     """What a prospective patient tells us; wording of labels and hints lives in the template."""
 
@@ -73,7 +102,7 @@ class ConsultationForm(FlaskForm):
         filters=[strip_text],
         validators=[
             DataRequired("Enter your name."),
-            Length(max=120, message="Your name must be 120 characters or fewer."),
+            Length(max=NAME_MAX, message=f"Your name must be {NAME_MAX} characters or fewer."),
             SingleLine("Your name cannot contain line breaks or control characters."),
         ],
     )
@@ -81,7 +110,7 @@ class ConsultationForm(FlaskForm):
         filters=[strip_text],
         validators=[
             DataRequired("Enter your email address."),
-            Length(max=254, message="Your email address must be 254 characters or fewer."),
+            Length(max=EMAIL_MAX, message=f"Your email address must be {EMAIL_MAX} characters or fewer."),
             SingleLine("Enter an email address in the correct format, like name@example.com."),
             Email("Enter an email address in the correct format, like name@example.com."),
         ],
@@ -90,51 +119,40 @@ class ConsultationForm(FlaskForm):
         filters=[strip_text],
         validators=[
             Optional(),
-            Length(max=40, message="Your phone number must be 40 characters or fewer."),
-            Regexp(
-                r"^\+?[0-9][0-9 ().\-]{5,}[0-9]$",
-                message="Enter a phone number using digits, like 555 010 0199.",
+            Length(max=PHONE_MAX, message=f"Your phone number must be {PHONE_MAX} characters or fewer."),
+            PhoneNumber(
+                f"Enter a phone number we can call, like {PHONE_HINT_EXAMPLE}. "
+                "For a number in another country, start with + and its country code."
             ),
         ],
     )
-    contact_method = RadioField(
-        choices=choices("contact_method"),
-        validate_choice=False,
-        validators=[
-            InputRequired("Choose how you would like us to contact you."),
-            AllowedChoice("Choose how you would like us to contact you from the options listed."),
-        ],
+    contact_method = allowed_choice(
+        RadioField, "contact_method", "Choose how you would like us to contact you from the options listed.",
+        required="Choose how you would like us to contact you.",
     )
 
-    condition = RadioField(
-        choices=choices("condition"),
-        validate_choice=False,
-        validators=[
-            InputRequired("Choose what brings you to us, or “Something else”."),
-            AllowedChoice("Choose what brings you to us from the options listed."),
-        ],
+    condition = allowed_choice(
+        RadioField, "condition", "Choose what brings you to us from the options listed.",
+        required="Choose what brings you to us, or “Something else”.",
     )
     condition_other = StringField(
         filters=[strip_text],
         validators=[
-            Length(max=120, message="Describe the problem in 120 characters or fewer here; use the description below for more."),
+            Length(
+                max=CONDITION_OTHER_MAX,
+                message=f"Describe the problem in {CONDITION_OTHER_MAX} characters or fewer here; "
+                "use the description below for more.",
+            ),
             SingleLine("Keep this to one line; use the description below for more."),
         ],
     )
-    body_area = SelectField(
-        choices=[SelectChoice("", "Choose an area"), *choices("body_area")],
-        validate_choice=False,
-        validators=[Optional(), AllowedChoice("Choose the area from the list.")],
+    body_area = allowed_choice(
+        SelectField, "body_area", "Choose the area from the list.", optional=True, blank="Choose an area"
     )
-    side = RadioField(
-        choices=choices("side"),
-        validate_choice=False,
-        validators=[Optional(), AllowedChoice("Choose a side from the options listed.")],
-    )
-    duration = SelectField(
-        choices=[SelectChoice("", "Choose how long"), *choices("duration")],
-        validate_choice=False,
-        validators=[Optional(), AllowedChoice("Choose how long it has lasted from the list.")],
+    side = allowed_choice(RadioField, "side", "Choose a side from the options listed.", optional=True)
+    duration = allowed_choice(
+        SelectField, "duration", "Choose how long it has lasted from the list.", optional=True,
+        blank="Choose how long",
     )
     pain_level = RadioField(
         choices=[SelectChoice(str(n)) for n in range(11)],
@@ -151,30 +169,18 @@ class ConsultationForm(FlaskForm):
             ),
         ],
     )
-    had_dry_needling = RadioField(
-        choices=choices("had_dry_needling"),
-        validate_choice=False,
-        validators=[Optional(), AllowedChoice("Choose yes, no or not sure.")],
+    had_dry_needling = allowed_choice(
+        RadioField, "had_dry_needling", "Choose yes, no or not sure.", optional=True
     )
 
-    screening = SelectMultipleField(
-        choices=choices("screening"),
-        validate_choice=False,
-        validators=[
-            DataRequired("Tick any that apply to you, or “None of these apply to me”."),
-            AllowedChoice("Choose only from the safety questions listed."),
-        ],
+    screening = allowed_choice(
+        SelectMultipleField, "screening", "Choose only from the safety questions listed.",
+        required="Tick any that apply to you, or “None of these apply to me”.",
     )
 
-    preferred_days = SelectMultipleField(
-        choices=choices("preferred_days"),
-        validate_choice=False,
-        validators=[AllowedChoice("Choose days from the ones listed.")],
-    )
-    preferred_times = SelectMultipleField(
-        choices=choices("preferred_times"),
-        validate_choice=False,
-        validators=[AllowedChoice("Choose times of day from the ones listed.")],
+    preferred_days = allowed_choice(SelectMultipleField, "preferred_days", "Choose days from the ones listed.")
+    preferred_times = allowed_choice(
+        SelectMultipleField, "preferred_times", "Choose times of day from the ones listed."
     )
 
     consent_contact = BooleanField(

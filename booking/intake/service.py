@@ -65,6 +65,7 @@ def answers_from(form) -> dict:
         "name": form.name.data,
         "email": form.email.data,
         "phone": form.phone.data or "",
+        "phone_e164": getattr(form.phone, "e164", "") if form.phone.data else "",
         "contact_method": form.contact_method.data,
         "condition": form.condition.data,
         "condition_other": (form.condition_other.data or "") if form.condition.data == "other" else "",

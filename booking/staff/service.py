@@ -7,6 +7,7 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
+from booking.phone import NotAPhoneNumber, e164, parse_phone, search_digits
 from booking.models import ConsultationRequest, Notification, RequestEvent, StaffUser, utcnow
 from booking.staff.workflow import CLOSE_REASONS, TRANSITIONS, is_overdue
 
@@ -73,13 +74,19 @@ def erase_request(consultation: ConsultationRequest, staff: StaffUser) -> None:
     current_app.logger.info("Request %s erased on request by staff %s", reference, staff.id)
 
 
-def purge_closed_requests(retention_days: int) -> list[str]:
-    """Delete requests closed more than retention_days ago, with their notifications and history."""
+def purge_expired_requests(retention_days: int) -> list[str]:
+    """Delete every request with no activity for retention_days, whatever its status, with its emails and history.
+
+    Activity is the request arriving, and any status change or note after it.
+    """
     cutoff = utcnow() - timedelta(days=retention_days)
+    recent_activity = (
+        db.select(RequestEvent.id)
+        .where(RequestEvent.request_id == ConsultationRequest.id, RequestEvent.created_at >= cutoff)
+        .exists()
+    )
     expired = db.session.execute(
-        db.select(ConsultationRequest).where(
-            ConsultationRequest.status == "closed", ConsultationRequest.closed_at < cutoff
-        )
+        db.select(ConsultationRequest).where(ConsultationRequest.created_at < cutoff, ~recent_activity)
     ).scalars().all()
     references = [consultation.reference for consultation in expired]
     for consultation in expired:
@@ -109,16 +116,29 @@ def inbox_query(status: str = "", condition: str = "", flagged: bool = False, se
     if flagged:
         query = query.where(ConsultationRequest.flagged.is_(True))
     if search:
-        pattern = f"%{_escape_like(search.strip())}%"
-        query = query.where(
-            or_(
-                ConsultationRequest.name.ilike(pattern, escape="\\"),
-                ConsultationRequest.email.ilike(pattern, escape="\\"),
-                ConsultationRequest.phone.ilike(pattern, escape="\\"),
-                ConsultationRequest.reference.ilike(pattern, escape="\\"),
-            )
-        )
+        query = query.where(_matches(search.strip()))
     return query
+
+
+def _matches(search: str):
+    """Name, email, reference or phone contain the search; a phone number matches however it is written."""
+    pattern = f"%{_escape_like(search)}%"
+    conditions = [
+        ConsultationRequest.name.ilike(pattern, escape="\\"),
+        ConsultationRequest.email.ilike(pattern, escape="\\"),
+        ConsultationRequest.phone.ilike(pattern, escape="\\"),
+        ConsultationRequest.reference.ilike(pattern, escape="\\"),
+    ]
+    digits = search_digits(search)
+    if digits:
+        conditions.append(ConsultationRequest.phone_e164.contains(digits, autoescape=True))
+        try:
+            number = parse_phone(search, current_app.config["CLINIC_COUNTRY"])
+        except NotAPhoneNumber:
+            pass
+        else:
+            conditions.append(ConsultationRequest.phone_e164 == e164(number))
+    return or_(*conditions)
 
 
 def _escape_like(text: str) -> str:
