@@ -239,8 +239,8 @@ def test_request_page_shows_every_answer_flags_first_with_contact_links(desk, re
     for answer in ["I take blood thinners or have a bleeding disorder", "Plantar fasciitis", "Ankle or foot",
                    "Left", "3 to 12 months", "Sharp heel pain", "Tuesday, Thursday", "Morning"]:
         assert answer in page, answer
-    assert 'href="mailto:maria@example.org?subject=' in page
-    assert 'href="tel:+15550100123"' in page
+    assert 'href="mailto:maria%40example.org?subject=' in page
+    assert 'href="tel:+15415550123"' in page  # E.164, from "(541) 555-0123" as typed
 
 
 def test_inbox_lists_newest_first_with_filters_search_and_pages(tmp_path, smtp):
@@ -249,7 +249,7 @@ def test_inbox_lists_newest_first_with_filters_search_and_pages(tmp_path, smtp):
         create_staff("desk@clinic.test", PASSWORD)
     patient = app.test_client()
     first = new_request(patient, name="Ana First", screening=["none"], condition="lower_back")
-    second = new_request(patient, name="Ben Second", email="ben@example.net", phone="+1 555 010 7777")
+    second = new_request(patient, name="Ben Second", email="ben@example.net", phone="+1 541 555 7777")
     third = new_request(patient, name="Cai Third", condition="other", condition_other="Jaw")
     client = app.test_client()
     log_in(client, "desk@clinic.test")
@@ -319,7 +319,7 @@ def test_csv_export_neutralises_spreadsheet_formulas(app, boss):
     patient = app.test_client()
     new_request(patient, name="=HYPERLINK(\"http://evil.example\",\"x\")", description="+SUM(A1:A9)")
     new_request(patient, name="-2+3", description="@cmd")
-    new_request(patient, name="Tab", description="\tTabbed\r\nsecond line")
+    new_request(patient, name="Tab", description="\tTabbed\r\nsecond line", phone="+1 541 555 0123")
     response = boss.get("/staff/export.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -330,7 +330,7 @@ def test_csv_export_neutralises_spreadsheet_formulas(app, boss):
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     cells = {cell for row in rows for cell in row}
     assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in cells and "'+SUM(A1:A9)" in cells
-    assert "'@cmd" in cells and "'-2+3" in cells and "'+1 555 010 0123" in cells
+    assert "'@cmd" in cells and "'-2+3" in cells and "'+1 541 555 0123" in cells
 
 
 def test_csv_export_follows_the_inbox_filters(app, boss):
@@ -348,27 +348,31 @@ def test_csv_export_is_for_administrators_only(desk):
     assert desk.get("/staff/export.csv").status_code == 403
 
 
-def test_purge_removes_old_closed_requests_and_nothing_else(app, runner, caplog):
+def test_purge_removes_every_request_without_recent_activity_whatever_its_status(app, runner, caplog):
     patient = app.test_client()
-    old_closed, recent_closed, old_open = (new_request(patient) for _ in range(3))
+    old_new, old_closed, old_but_noted, recent = (new_request(patient) for _ in range(4))
     with app.app_context():
         staff = create_staff("desk@clinic.test", PASSWORD)
         long_ago = utcnow() - timedelta(days=app.config["RETENTION_DAYS"] + 1)
-        for ref, closed_at in [(old_closed, long_ago), (recent_closed, utcnow())]:
-            req = db.session.execute(db.select(ConsultationRequest).filter_by(reference=ref)).scalar_one()
-            req.status, req.closed_reason, req.closed_at = "closed", "booked", closed_at
-            db.session.add(RequestEvent(consultation_request=req, staff=staff, to_status="closed", note="n"))
-        db.session.execute(db.update(ConsultationRequest).where(ConsultationRequest.reference == old_open)
-                           .values(created_at=long_ago))
+        by_ref = {ref: db.session.execute(db.select(ConsultationRequest).filter_by(reference=ref)).scalar_one()
+                  for ref in (old_new, old_closed, old_but_noted)}
+        for req in by_ref.values():
+            req.created_at = long_ago
+        closed = by_ref[old_closed]
+        closed.status, closed.closed_reason, closed.closed_at = "closed", "booked", long_ago
+        db.session.add(RequestEvent(consultation_request=closed, staff=staff, to_status="closed", note="n",
+                                    created_at=long_ago))
+        db.session.add(RequestEvent(consultation_request=by_ref[old_but_noted], staff=staff, note="called back"))
         db.session.commit()
 
     result = runner.invoke(args=["purge"])
-    assert result.exit_code == 0 and "Purged 1 request(s)" in result.output
+    assert result.exit_code == 0 and "Purged 2 request(s)" in result.output
     with app.app_context():
         remaining = set(db.session.execute(db.select(ConsultationRequest.reference)).scalars())
-        assert remaining == {recent_closed, old_open}
+        assert remaining == {old_but_noted, recent}
         assert db.session.execute(db.select(db.func.count(Notification.id))).scalar_one() == 4
         assert db.session.execute(db.select(db.func.count(RequestEvent.id))).scalar_one() == 1
+    assert any(old_new in r.getMessage() for r in caplog.records)
     assert any(old_closed in r.getMessage() for r in caplog.records)
 
 

@@ -16,7 +16,7 @@ def dry_needling():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("public/privacy.html")
+    return render_template("public/privacy.html", retention_days=current_app.config["RETENTION_DAYS"])
 
 
 @bp.get("/healthz")

@@ -55,9 +55,13 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         staff = db.session.execute(db.select(StaffUser).filter_by(email=email)).scalar_one_or_none()
+        # The hash runs for every attempt, so an unknown or disabled account answers as slowly as an active one.
         if staff is None:
             check_password_hash(_DUMMY_HASH, form.password.data)
-        elif staff.enabled and staff.check_password(form.password.data):
+            password_ok = False
+        else:
+            password_ok = staff.check_password(form.password.data)
+        if staff is not None and staff.enabled and password_ok:
             session.clear()
             login_user(staff)
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without activity

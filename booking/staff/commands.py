@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from booking.staff.forms import PASSWORD_MIN
-from booking.staff.service import StaffExists, create_staff, purge_closed_requests
+from booking.staff.service import StaffExists, create_staff, purge_expired_requests
 
 
 @click.command("create-staff")
@@ -35,7 +35,7 @@ def create_staff_command(email: str, admin: bool, password_stdin: bool) -> None:
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Delete requests closed more than RETENTION_DAYS ago, with their emails and history."""
+    """Delete every request with no activity for RETENTION_DAYS, whatever its status, with its emails and history."""
     days = current_app.config["RETENTION_DAYS"]
-    references = purge_closed_requests(days)
-    click.echo(f"Purged {len(references)} request(s) closed more than {days} days ago.")
+    references = purge_expired_requests(days)
+    click.echo(f"Purged {len(references)} request(s) with no activity in the last {days} days.")

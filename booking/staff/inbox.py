@@ -58,14 +58,20 @@ def _filters() -> dict:
 @bp.get("")
 def inbox():
     filters = _filters()
-    page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(
-        inbox_query(**filters), page=max(page, 1), per_page=current_app.config["INBOX_PAGE_SIZE"],
-        error_out=False,
-    )
+    per_page = current_app.config["INBOX_PAGE_SIZE"]
+    query = inbox_query(**filters)
+    pagination = db.paginate(query, page=_page_within(query, per_page), per_page=per_page, error_out=False)
     return render_template(
         "staff/inbox.html", pagination=pagination, filters=filters, conditions=all_choices()["condition"]
     )
+
+
+def _page_within(query, per_page: int) -> int:
+    """The page asked for, held between the first and the last, so no number in the URL reaches SQL unchecked."""
+    asked = request.args.get("page", 1, type=int) or 1
+    total = db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    last = max(1, -(-total // per_page))
+    return min(max(asked, 1), last)
 
 
 def _request_or_404(reference: str):
