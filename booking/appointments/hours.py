@@ -1,7 +1,8 @@
 """A practitioner's weekly hours and time off, read from the short text staff type.
 
 Pure Python: no Flask, no database. Hours are kept as their canonical spec text (``format_hours``)
-wherever they are stored, and parsed again on reading, so the text the CLI accepts is the only format.
+wherever they are stored, and parsed again on reading, so the text the CLI accepts is the only
+format.
 
 Grammar (case-insensitive, spaces free around separators)::
 
@@ -39,7 +40,7 @@ class TimeOffError(ValueError):
 
 
 class WeeklyHours(Mapping[int, tuple[Range, ...]]):
-    """Weekday (0 = Monday .. 6 = Sunday) -> sorted opening ranges; immutable so it can be cached."""
+    """Weekday (0 = Monday .. 6 = Sunday) -> sorted ranges; immutable, so safe to share."""
 
     __slots__ = ("_days",)
 

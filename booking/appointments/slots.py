@@ -118,7 +118,7 @@ def free_slots(
 def merge_practitioners(
     per_practitioner: dict[int, list[datetime]], load: dict[int, int]
 ) -> dict[datetime, int]:
-    """Each start anyone offers -> who takes it: the free one with fewest appointments, then lowest id.
+    """Each start anyone offers -> who takes it: the free one with fewest appointments, lowest id.
 
     The patient sees one merged list; spreading by current load keeps one therapist from filling
     first. Keys come out in time order.
@@ -151,7 +151,7 @@ def slot_label(start_utc: datetime, zone: ZoneInfo) -> str:
 
 
 def slot_value(start_utc: datetime, zone: ZoneInfo) -> str:
-    """The start as local ISO 8601 with its offset, "2027-03-15T09:00:00-04:00": the radio's value."""
+    """The radio's value: local ISO 8601 with its offset, "2027-03-15T09:00:00-04:00"."""
     return _as_utc(start_utc).astimezone(zone).isoformat(timespec="seconds")
 
 
