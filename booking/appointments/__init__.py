@@ -1,0 +1,1 @@
+"""Appointments: practitioners' hours and the consultation times they can offer."""
