@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from booking.staff.service import create_staff
-from tests.conftest import free_port, make_app
+from tests.conftest import free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,9 +33,9 @@ def browser():
 
 
 @pytest.fixture
-def live_app(tmp_path, smtp):
+def live_app(make_app):
     """The app on a real HTTP port, its background outbox worker on, mailing the test's SMTP server."""
-    app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, OUTBOX_WORKER=True)
+    app = make_app(OUTBOX_WORKER=True)
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -7,6 +7,7 @@ import pytest
 
 from booking.extensions import db
 from booking.models import ConsultationRequest, Notification
+from tests.client import hidden_fields
 from tests.conftest import open_form, valid_answers
 
 PHONE_MESSAGE = ("Enter a phone number we can call, like (541) 555-0142. "
@@ -234,7 +235,7 @@ def test_expired_session_keeps_answers_and_the_next_press_succeeds(app, client):
     assert "Your answers are still here" in html
     assert "Sharp heel pain with the first steps every morning.</textarea>" in html
     # The re-rendered form carries a fresh CSRF token and the same submission token.
-    fresh = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    fresh = hidden_fields(html, "/consultation")["csrf_token"]
     assert f'name="submission_token" value="{form["submission_token"]}"' in html
     assert client.post("/consultation", data={**form, "csrf_token": fresh}).status_code == 303
     assert len(stored_requests(app)) == 1
@@ -268,10 +269,8 @@ def test_oversized_body_gets_a_413_page(app, client):
     assert stored_requests(app) == []
 
 
-def test_rate_limit_answers_with_a_readable_429(tmp_path, smtp):
-    from tests.conftest import make_app
-
-    app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, SUBMIT_RATE_LIMIT="2 per minute")
+def test_rate_limit_answers_with_a_readable_429(make_app):
+    app = make_app(SUBMIT_RATE_LIMIT="2 per minute")
     client = app.test_client()
     statuses = [client.post("/consultation", data={**open_form(client), **valid_answers()}).status_code
                 for _ in range(3)]

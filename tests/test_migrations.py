@@ -11,7 +11,10 @@ def table_names(app) -> set[str]:
         return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
 
 
-def test_upgrade_creates_every_table(app):
+def test_upgrade_creates_every_table(make_app, tmp_path):
+    """From an empty file, as on a new server: every other test copies a schema these same migrations built."""
+    empty = tmp_path / "empty.sqlite3"
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{empty}")  # its own database: make_app migrates it
     assert table_names(app) == {"consultation_request", "notification", "staff_user", "request_event"}
 
 

@@ -15,22 +15,16 @@ from booking.extensions import db
 from booking.models import ConsultationRequest
 from booking.staff import account
 from booking.staff.service import create_staff
-from tests.test_staff import PASSWORD, log_in, new_request
+from tests.factories import PASSWORD, make_request
+from tests.fixtures.staff import log_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def desk(app, client):
-    with app.app_context():
-        create_staff("desk@clinic.test", PASSWORD)
-    assert log_in(client, "desk@clinic.test").status_code == 303
-    return client
-
-
 def test_a_patients_email_address_cannot_add_recipients_to_a_staff_reply(app, desk):
     sneaky = "x?cc=spy%40evil.test&body=@example.com"  # a valid address (RFC 5322 local part)
-    reference = new_request(app.test_client(), email=sneaky)
+    with app.app_context():
+        reference = make_request(email=sneaky).reference
     page = desk.get(f"/staff/requests/{reference}").get_data(as_text=True)
     start = page.index('href="mailto:') + len('href="')
     href = page[start:page.index('"', start)].replace("&amp;", "&")
@@ -41,7 +35,8 @@ def test_a_patients_email_address_cannot_add_recipients_to_a_staff_reply(app, de
 
 @pytest.mark.parametrize("page", ["10000000000000000000", "99999", "-5", "0", "abc"])
 def test_any_page_number_gives_a_page_of_the_inbox(app, desk, page):
-    reference = new_request(app.test_client())
+    with app.app_context():
+        reference = make_request().reference
     response = desk.get(f"/staff?page={page}")
     assert response.status_code == 200
     assert reference in response.get_data(as_text=True)

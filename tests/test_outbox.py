@@ -7,7 +7,7 @@ import time
 from booking.extensions import db
 from booking.models import ConsultationRequest, Notification, utcnow
 from booking.outbox.delivery import deliver_due
-from tests.conftest import make_app, open_form, valid_answers
+from tests.conftest import open_form, valid_answers
 
 
 def send_mail(runner):
@@ -103,9 +103,8 @@ def test_no_input_adds_a_header_or_a_recipient(app, smtp, client, runner):
         assert message["Bcc"] is None
 
 
-def test_several_clinic_addresses_each_get_the_notification(tmp_path, smtp):
-    app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port,
-                   CLINIC_EMAIL=["frontdesk@clinic.test", "therapists@clinic.test"])
+def test_several_clinic_addresses_each_get_the_notification(make_app, smtp):
+    app = make_app(CLINIC_EMAIL=["frontdesk@clinic.test", "therapists@clinic.test"])
     client = app.test_client()
     client.post("/consultation", data={**open_form(client), **valid_answers()})
     assert app.test_cli_runner().invoke(args=["send-mail"]).exit_code == 0
@@ -210,13 +209,13 @@ def test_a_sender_whose_claim_lapsed_does_not_send(app, smtp, submit):
         assert renew_claim(second, "never-claimed") is False
 
 
-def test_a_mail_server_that_never_answers_cannot_hang_delivery(tmp_path):
+def test_a_mail_server_that_never_answers_cannot_hang_delivery(make_app):
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen()  # accepts connections, never says a word
     port = silent.getsockname()[1]
     try:
-        app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT_SECONDS=1)
+        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT_SECONDS=1)
         client = app.test_client()
         client.post("/consultation", data={**open_form(client), **valid_answers()})
         started = time.monotonic()
@@ -228,10 +227,9 @@ def test_a_mail_server_that_never_answers_cannot_hang_delivery(tmp_path):
         silent.close()
 
 
-def test_a_slow_mail_server_does_not_slow_the_patient(tmp_path, smtp):
+def test_a_slow_mail_server_does_not_slow_the_patient(make_app, smtp):
     """With the background worker on, the patient's redirect comes back while SMTP is still stalled."""
-    app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, OUTBOX_WORKER=True,
-                   OUTBOX_POLL_SECONDS=3600)
+    app = make_app(OUTBOX_WORKER=True, OUTBOX_POLL_SECONDS=3600)
     client = app.test_client()
     form = {**open_form(client), **valid_answers()}
     smtp.handler.release.clear()
@@ -249,8 +247,8 @@ def test_a_slow_mail_server_does_not_slow_the_patient(tmp_path, smtp):
     assert all(n.status == "sent" for n in notifications(app))
 
 
-def test_without_a_mail_server_emails_are_written_as_files(tmp_path, caplog):
-    app = make_app(tmp_path, MAIL_SERVER="")
+def test_without_a_mail_server_emails_are_written_as_files(make_app, tmp_path, caplog):
+    app = make_app(MAIL_SERVER="")
     client = app.test_client()
     client.post("/consultation", data={**open_form(client), **valid_answers()})
     result = app.test_cli_runner().invoke(args=["send-mail"])

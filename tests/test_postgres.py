@@ -1,9 +1,6 @@
 """The same app on a real PostgreSQL server: migrations, the outbox's claims, the inbox's search and purge."""
 
-import itertools
-import tempfile
 import threading
-from pathlib import Path
 
 import pytest
 from flask_migrate import downgrade, upgrade
@@ -13,41 +10,16 @@ from booking.extensions import db
 from booking.models import ConsultationRequest, Notification
 from booking.outbox.delivery import deliver_due
 from tests.conftest import open_form, valid_answers
-from tests.postgres_server import PostgresServer
-
-_names = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    # Not under pytest's tmp folder: that is private to root, and PostgreSQL runs as another user.
-    server = PostgresServer(Path(tempfile.mkdtemp(prefix="booking-pg-")))
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
-def pg_app(postgres, tmp_path, smtp):
-    from booking import create_app
-
-    url = postgres.create_database(f"booking_{next(_names)}")
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": url,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": smtp.port,
-        "MAIL_FILE_DIR": str(tmp_path / "mail"),
-    })
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def pg_app(make_app, postgres_url):
+    """The app on its own clean, migrated database on the session's PostgreSQL server."""
+    return make_app(SQLALCHEMY_DATABASE_URI=postgres_url)
 
 
-def test_migrations_go_up_down_and_up_with_no_drift(pg_app):
+def test_migrations_go_up_down_and_up_with_no_drift(make_app, empty_postgres_url):
+    pg_app = make_app(SQLALCHEMY_DATABASE_URI=empty_postgres_url)  # migrated from nothing by make_app
     with pg_app.app_context():
         assert {"consultation_request", "notification", "staff_user", "request_event"} <= set(
             inspect(db.engine).get_table_names())

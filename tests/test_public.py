@@ -4,8 +4,6 @@ import re
 
 import pytest
 
-from tests.conftest import make_app
-
 
 def page_text(response) -> str:
     html = response.get_data(as_text=True)
@@ -35,8 +33,8 @@ def test_info_page_covers_safety_faq_contact_and_emergencies(client):
     assert "<details>" in client.get("/").get_data(as_text=True)
 
 
-def test_clinic_details_come_from_configuration(tmp_path, smtp):
-    app = make_app(tmp_path, CLINIC_NAME="Juniper PT Eastside", CLINIC_PHONE="+44 20 7946 0000",
+def test_clinic_details_come_from_configuration(make_app):
+    app = make_app(CLINIC_NAME="Juniper PT Eastside", CLINIC_PHONE="+44 20 7946 0000",
                    CLINIC_ADDRESS=["1 High Street", "London"], CLINIC_HOURS=["Weekdays 9 to 5"])
     html = app.test_client().get("/").get_data(as_text=True)
     assert "Juniper PT Eastside" in html and "1 High Street" in html and "Weekdays 9 to 5" in html
@@ -101,8 +99,8 @@ def test_our_own_error_pages(client, method, path, status, words):
     assert "Traceback" not in html and "Werkzeug" not in html
 
 
-def test_unexpected_fault_shows_our_500_page_without_a_traceback(tmp_path, smtp):
-    app = make_app(tmp_path, TESTING=True)
+def test_unexpected_fault_shows_our_500_page_without_a_traceback(make_app):
+    app = make_app(TESTING=True)
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     @app.get("/boom")
