@@ -42,7 +42,7 @@ def wait_for(url: str, seconds: float = 20) -> bytes:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 return response.read()
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):  # a worker still booting
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
