@@ -42,6 +42,8 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Juniper Physical Therapy <no-reply@localhost>")
     MAIL_TIMEOUT_SECONDS = _env_int("MAIL_TIMEOUT_SECONDS", 15)
+    # TLS (MAIL_USE_TLS/SSL) verifies the server's certificate; a private CA's bundle goes here.
+    MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE") or None
     # Flask-Mail silently drops mail when TESTING; our tests talk to a real SMTP server instead.
     MAIL_SUPPRESS_SEND = False
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR") or None  # default: <instance>/mail

@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    register_emails(app)
     register_security_headers(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -125,6 +126,13 @@ def register_blueprints(app: Flask) -> None:
                 "emergency_number": cfg["CLINIC_EMERGENCY_NUMBER"],
             }
         }
+
+
+def register_emails(app: Flask) -> None:
+    """Each feature tells the outbox how to build the emails it owns."""
+    from booking.intake.emails import register_emails as register_intake_emails
+
+    register_intake_emails()
 
 
 def register_security_headers(app: Flask) -> None:

@@ -4,11 +4,14 @@ import hashlib
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from booking.enums import RichStrEnum
 from booking.extensions import db
+from booking.outbox.states import NotificationStatus
+from booking.states import CloseReason, RequestStatus
 
 
 # Each limit is written once: the column holds it, and the form's Length validator (and so the page's
@@ -26,6 +29,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def state(states: type[RichStrEnum], name: str, length: int) -> Enum:
+    """A state column that stores the enum's value, and a named CHECK so the database refuses a typo."""
+    return Enum(
+        states,
+        name=name,  # the CHECK constraint is named ck_<table>_<name>
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
 class ConsultationRequest(db.Model):
     """One person asking the clinic for a dry-needling consultation."""
 
@@ -36,8 +52,10 @@ class ConsultationRequest(db.Model):
     # One per rendered form, so a second press of Send finds the first request.
     submission_token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
-    closed_reason: Mapped[str] = mapped_column(String(32), default="")
+    status: Mapped[RequestStatus] = mapped_column(
+        state(RequestStatus, "status", 16), default=RequestStatus.NEW, index=True
+    )
+    closed_reason: Mapped[CloseReason | None] = mapped_column(state(CloseReason, "closed_reason", 32))
     closed_at: Mapped[datetime | None] = mapped_column(index=True)
 
     name: Mapped[str] = mapped_column(String(NAME_MAX))
@@ -93,7 +111,9 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     # Kept across retries so a mail client threads or deduplicates a resend.
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[NotificationStatus] = mapped_column(
+        state(NotificationStatus, "status", 16), default=NotificationStatus.PENDING, index=True
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     claimed_until: Mapped[datetime | None]
@@ -149,9 +169,10 @@ class RequestEvent(db.Model):
     )
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    from_status: Mapped[str] = mapped_column(String(16), default="")
-    to_status: Mapped[str] = mapped_column(String(16), default="")
-    closed_reason: Mapped[str] = mapped_column(String(32), default="")
+    # All three are empty (NULL) for a note.
+    from_status: Mapped[RequestStatus | None] = mapped_column(state(RequestStatus, "from_status", 16))
+    to_status: Mapped[RequestStatus | None] = mapped_column(state(RequestStatus, "to_status", 16))
+    closed_reason: Mapped[CloseReason | None] = mapped_column(state(CloseReason, "closed_reason", 32))
     note: Mapped[str] = mapped_column(Text, default="")
 
     consultation_request: Mapped[ConsultationRequest] = relationship(back_populates="events")

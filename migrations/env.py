@@ -93,6 +93,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # Batch mode rebuilds a table by dropping it; with foreign keys on, SQLite's ON DELETE
+            # CASCADE would delete every child row (history, emails) with it. The pragma only
+            # takes effect outside a transaction, so it is set before Alembic begins one.
+            connection.exec_driver_sql('PRAGMA foreign_keys=OFF')
+            connection.commit()  # end SQLAlchemy's autobegun transaction, so Alembic owns its own
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -101,6 +108,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+        if sqlite:
+            broken = connection.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+            connection.exec_driver_sql('PRAGMA foreign_keys=ON')
+            connection.commit()
+            if broken:
+                raise RuntimeError(f'The migration left rows pointing at nothing: {broken[:5]}')
 
 
 if context.is_offline_mode():

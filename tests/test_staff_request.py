@@ -30,10 +30,10 @@ def test_status_workflow_and_audit_trail(app, desk, reference):
         assert (stored.status, stored.closed_reason) == ("closed", "booked") and stored.closed_at
         events = [(e.from_status, e.to_status, e.closed_reason, e.note, e.staff.email) for e in stored.events]
     assert events == [
-        ("new", "contacted", "", "Spoke on the phone", "desk@clinic.test"),
-        ("contacted", "scheduled", "", "", "desk@clinic.test"),
+        ("new", "contacted", None, "Spoke on the phone", "desk@clinic.test"),
+        ("contacted", "scheduled", None, "", "desk@clinic.test"),
         ("scheduled", "closed", "booked", "", "desk@clinic.test"),
-        ("", "", "", "Booked for Tuesday 9am", "desk@clinic.test"),
+        (None, None, None, "Booked for Tuesday 9am", "desk@clinic.test"),  # a note: no states
     ]
     html = desk.get(page).get_data(as_text=True)
     assert "marked contacted (was new)" in html and "marked closed (was scheduled), booked a consultation" in html

@@ -6,8 +6,8 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
+from booking.intake.emails import enqueue_request_emails
 from booking.models import ConsultationRequest
-from booking.outbox.queue import enqueue_request_notifications
 
 # No 0/O, 1/I/L or U: easy to read aloud over the phone and to type back.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -42,7 +42,7 @@ def record_consultation_request(answers: dict) -> tuple[ConsultationRequest, boo
         consultation = ConsultationRequest(reference=new_reference(), **answers)
         consultation.flagged = bool(consultation.raised_flags)
         db.session.add(consultation)
-        enqueue_request_notifications(consultation)
+        enqueue_request_emails(consultation)
         try:
             db.session.commit()
         except IntegrityError:

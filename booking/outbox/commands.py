@@ -1,21 +1,34 @@
-"""`flask send-mail`: deliver every notification that is due, for cron or by hand."""
+"""`flask send-mail`: an operator's "deliver everything now", and the cron job's safety net."""
 
 import click
 from flask.cli import with_appcontext
 
-from booking.outbox.delivery import count_undelivered, deliver_due
+from booking.clock import clinic_time
+from booking.outbox.admin import count_refused, count_undelivered, next_automatic_try
+from booking.outbox.delivery import deliver_due
 
 
 @click.command("send-mail")
 @with_appcontext
 def send_mail_command() -> None:
-    """Deliver every notification due now, retrying failed ones. Exit 1 if any due one is left undelivered."""
-    report = deliver_due(batch_size=None)
+    """Deliver every pending notification now, whatever the backoff. Exit 1 if any is left undelivered."""
+    report = deliver_due(batch_size=None, honour_backoff=False)
     click.echo(f"Sent {len(report.sent)} notification(s); {len(report.failed)} failed and will be retried.")
     if report.refused:
         click.echo(f"{len(report.refused)} had their address refused by the mail server and will not be "
                    "retried until staff retry them on the outbox page (/staff/outbox).")
     if report.busy:
         click.echo(f"{report.busy} due notification(s) were being sent by another process.")
-    click.echo(f"{count_undelivered()} notification(s) are waiting in the outbox in all.")
+    _say_what_is_waiting()
     raise SystemExit(1 if report.undelivered else 0)
+
+
+def _say_what_is_waiting() -> None:
+    """Always: how many are still waiting, how many wait for staff, and when the next automatic try is."""
+    click.echo(f"{count_undelivered()} notification(s) are waiting in the outbox in all.")
+    refused = count_refused()
+    if refused:
+        click.echo(f"{refused} of them wait for staff on the outbox page (/staff/outbox): address refused.")
+    next_try = next_automatic_try()
+    if next_try is not None:
+        click.echo(f"Next automatic try: {clinic_time(next_try).strftime('%Y-%m-%d %H:%M %Z')}.")

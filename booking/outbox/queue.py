@@ -1,14 +1,12 @@
-"""Putting the emails a request owes into the outbox, inside the request's own transaction."""
+"""Putting an email into the outbox, inside the caller's own transaction."""
 
 from email.utils import make_msgid, parseaddr
 
 from flask import current_app
 
 from booking.extensions import db
-from booking.models import ConsultationRequest, Notification
-
-CLINIC_NEW_REQUEST = "clinic_new_request"
-PATIENT_ACKNOWLEDGEMENT = "patient_acknowledgement"
+from booking.models import Notification
+from booking.outbox.registry import UnknownEmailKind, is_registered
 
 
 def _message_id() -> str:
@@ -18,9 +16,10 @@ def _message_id() -> str:
     return make_msgid(domain=domain)
 
 
-def enqueue_request_notifications(consultation: ConsultationRequest) -> None:
-    """Add the clinic's notification and the patient's acknowledgement; the caller commits."""
-    for kind in (CLINIC_NEW_REQUEST, PATIENT_ACKNOWLEDGEMENT):
-        db.session.add(
-            Notification(consultation_request=consultation, kind=kind, message_id=_message_id())
-        )
+def enqueue(kind: str, **about) -> Notification:
+    """Owe one email of a registered kind; `about` names its row (request_id=... or the object). The caller commits."""
+    if not is_registered(kind):
+        raise UnknownEmailKind(kind)  # refused now, rather than failing on every retry
+    notification = Notification(kind=kind, message_id=_message_id(), **about)
+    db.session.add(notification)
+    return notification

@@ -5,7 +5,8 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from booking.staff.workflow import CLOSE_REASONS, STATUSES, TRANSITIONS
+from booking.states import CloseReason, RequestStatus
+from booking.staff.workflow import TRANSITIONS
 
 PASSWORD_MIN = 12
 
@@ -30,19 +31,19 @@ class ChangePasswordForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = SelectField(choices=[SelectChoice(key, text) for key, text in STATUSES.items()])
+    status = SelectField(choices=[SelectChoice(s.value, s.title) for s in RequestStatus])
     closed_reason = SelectField(
-        choices=[SelectChoice("", "Choose a reason")] + [SelectChoice(k, t) for k, t in CLOSE_REASONS.items()],
+        choices=[SelectChoice("", "Choose a reason")] + [SelectChoice(r.value, r.title) for r in CloseReason],
         validators=[Optional()],
     )
     note = TextAreaField(validators=[Length(max=2000, message="Keep the note to 2,000 characters or fewer.")])
 
-    def offer_moves_from(self, status: str) -> None:
+    def offer_moves_from(self, status: RequestStatus) -> None:
         """Only the statuses the workflow allows from here are offered, and accepted."""
-        self.status.choices = [SelectChoice(s, STATUSES[s]) for s in TRANSITIONS[status]]
+        self.status.choices = [SelectChoice(s.value, s.title) for s in TRANSITIONS[status]]
 
     def validate_closed_reason(self, field):
-        if self.status.data == "closed" and not field.data:
+        if self.status.data == RequestStatus.CLOSED and not field.data:
             raise ValidationError("Choose why the request is being closed.")
 
 

@@ -14,7 +14,6 @@ from booking.models import utcnow
 from booking.staff.forms import EraseForm, NoteForm, StatusForm
 from booking.staff.guard import admin_required, bp
 from booking.staff.service import (
-    WorkflowError,
     add_note,
     change_status,
     erase_request,
@@ -22,7 +21,8 @@ from booking.staff.service import (
     header_counts,
     inbox_query,
 )
-from booking.staff.workflow import CLOSE_REASONS, STATUSES, age, is_overdue
+from booking.states import RequestStatus
+from booking.staff.workflow import WorkflowError, age, is_overdue
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -37,8 +37,7 @@ def staff_page_context() -> dict:
         "label": label,
         "age": age,
         "is_overdue": is_overdue,
-        "STATUSES": STATUSES,
-        "CLOSE_REASONS": CLOSE_REASONS,
+        "RequestStatus": RequestStatus,
     }
 
 
@@ -48,7 +47,7 @@ def _filters() -> dict:
     status = args.get("status", "")
     condition = args.get("condition", "")
     return {
-        "status": status if status in STATUSES or status == "open" else "",
+        "status": status if status in set(RequestStatus) or status == "open" else "",
         "condition": condition if condition in all_choices()["condition"] else "",
         "flagged": args.get("flagged") == "1",
         "search": args.get("q", "").strip()[:100],
@@ -108,12 +107,12 @@ def update_status(reference: str):
     form.offer_moves_from(consultation.status)
     if form.validate_on_submit():
         try:
-            change_status(consultation, form.status.data, current_user, form.closed_reason.data or "",
+            change_status(consultation, form.status.data, current_user, form.closed_reason.data or None,
                           (form.note.data or "").strip())
         except WorkflowError as exc:
             form.status.errors.append(str(exc))
         else:
-            flash(f"Marked {STATUSES[consultation.status].lower()}.")
+            flash(f"Marked {consultation.status.title.lower()}.")
             return redirect(url_for("staff.request_detail", reference=consultation.reference), 303)
     return _render_detail(consultation, status_form=form)
 
@@ -160,8 +159,8 @@ def export_csv():
         writer.writerow([spreadsheet_safe(cell) for cell in [
             req.reference,
             clinic_time(req.created_at).strftime("%Y-%m-%d %H:%M"),
-            STATUSES[req.status],
-            CLOSE_REASONS.get(req.closed_reason, ""),
+            req.status.title,
+            req.closed_reason.title if req.closed_reason else "",
             "; ".join(flag_labels(req)) or "none",
             *(answer.text for answer in answers),
         ]])

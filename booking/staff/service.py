@@ -7,13 +7,11 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
+from booking.models import ConsultationRequest, RequestEvent, StaffUser, utcnow
+from booking.outbox.admin import delete_copies
 from booking.phone import NotAPhoneNumber, e164, parse_phone, search_digits
-from booking.models import ConsultationRequest, Notification, RequestEvent, StaffUser, utcnow
-from booking.staff.workflow import CLOSE_REASONS, TRANSITIONS, is_overdue
-
-
-class WorkflowError(ValueError):
-    """A change the workflow does not allow; its message is shown to staff."""
+from booking.states import RequestStatus
+from booking.staff.workflow import check_move, is_overdue
 
 
 class StaffExists(ValueError):
@@ -35,23 +33,20 @@ def create_staff(email: str, password: str, is_admin: bool = False) -> StaffUser
 
 
 def change_status(consultation: ConsultationRequest, to_status: str, staff: StaffUser,
-                  closed_reason: str = "", note: str = "") -> RequestEvent:
+                  closed_reason: str | None = None, note: str = "") -> RequestEvent:
     """Move a request along the workflow and record who did it, when, and why."""
-    if to_status not in TRANSITIONS.get(consultation.status, []):
-        raise WorkflowError(f"A {consultation.status} request cannot be marked {to_status}.")
-    if to_status == "closed" and closed_reason not in CLOSE_REASONS:
-        raise WorkflowError("Choose why the request is being closed.")
+    to_status, reason = check_move(consultation.status, to_status, closed_reason)
     event = RequestEvent(
         consultation_request=consultation,
         staff=staff,
         from_status=consultation.status,
         to_status=to_status,
-        closed_reason=closed_reason if to_status == "closed" else "",
+        closed_reason=reason,
         note=note,
     )
     consultation.status = to_status
-    consultation.closed_reason = event.closed_reason
-    consultation.closed_at = utcnow() if to_status == "closed" else None
+    consultation.closed_reason = reason
+    consultation.closed_at = utcnow() if to_status is RequestStatus.CLOSED else None
     db.session.add(event)
     db.session.commit()
     current_app.logger.info("Request %s marked %s by staff %s", consultation.reference, to_status, staff.id)
@@ -69,8 +64,10 @@ def add_note(consultation: ConsultationRequest, staff: StaffUser, note: str) -> 
 def erase_request(consultation: ConsultationRequest, staff: StaffUser) -> None:
     """Erase one request on the patient's demand: the request, its emails and its history."""
     reference = consultation.reference
+    message_ids = [notification.message_id for notification in consultation.notifications]
     db.session.delete(consultation)
     db.session.commit()
+    delete_copies(message_ids)
     current_app.logger.info("Request %s erased on request by staff %s", reference, staff.id)
 
 
@@ -89,9 +86,11 @@ def purge_expired_requests(retention_days: int) -> list[str]:
         db.select(ConsultationRequest).where(ConsultationRequest.created_at < cutoff, ~recent_activity)
     ).scalars().all()
     references = [consultation.reference for consultation in expired]
+    message_ids = [n.message_id for consultation in expired for n in consultation.notifications]
     for consultation in expired:
         db.session.delete(consultation)
     db.session.commit()
+    delete_copies(message_ids)
     for reference in references:
         current_app.logger.info("Request %s purged after the retention period", reference)
     return references
@@ -108,7 +107,7 @@ def inbox_query(status: str = "", condition: str = "", flagged: bool = False, se
     query = db.select(ConsultationRequest).order_by(ConsultationRequest.created_at.desc(),
                                                     ConsultationRequest.id.desc())
     if status == "open":
-        query = query.where(ConsultationRequest.status != "closed")
+        query = query.where(ConsultationRequest.status != RequestStatus.CLOSED)
     elif status:
         query = query.where(ConsultationRequest.status == status)
     if condition:
@@ -149,19 +148,10 @@ def header_counts() -> dict[str, int]:
     """New requests, and those still new one business day after they arrived."""
     now = utcnow()
     new_received = db.session.execute(
-        db.select(ConsultationRequest.created_at).where(ConsultationRequest.status == "new")
+        db.select(ConsultationRequest.created_at).where(ConsultationRequest.status == RequestStatus.NEW)
     ).scalars().all()
     return {
         "new": len(new_received),
-        "overdue": sum(1 for received in new_received if is_overdue("new", received, now)),
+        "overdue": sum(1 for received in new_received if is_overdue(RequestStatus.NEW, received, now)),
     }
 
-
-def undelivered_notifications():
-    """Emails not yet sent, refused and failing ones first, for the outbox page."""
-    return db.session.execute(
-        db.select(Notification)
-        .where(Notification.status != "sent")
-        .order_by((Notification.status == "refused").desc(), Notification.attempts.desc(),
-                  Notification.created_at)
-    ).scalars().all()

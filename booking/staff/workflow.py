@@ -3,26 +3,37 @@
 from datetime import datetime, timedelta
 
 from booking.clock import clinic_time
+from booking.states import CloseReason, RequestStatus
 
-STATUSES = {"new": "New", "contacted": "Contacted", "scheduled": "Scheduled", "closed": "Closed"}
+
+class WorkflowError(ValueError):
+    """A change the workflow does not allow; its message is shown to staff."""
+
 
 # Where a request may go from each status. Reopening a closed request is allowed, and recorded.
-TRANSITIONS = {
-    "new": ["contacted", "closed"],
-    "contacted": ["scheduled", "closed"],
-    "scheduled": ["contacted", "closed"],
-    "closed": ["contacted"],
+TRANSITIONS: dict[RequestStatus, list[RequestStatus]] = {
+    RequestStatus.NEW: [RequestStatus.CONTACTED, RequestStatus.CLOSED],
+    RequestStatus.CONTACTED: [RequestStatus.SCHEDULED, RequestStatus.CLOSED],
+    RequestStatus.SCHEDULED: [RequestStatus.CONTACTED, RequestStatus.CLOSED],
+    RequestStatus.CLOSED: [RequestStatus.CONTACTED],
 }
 
-CLOSE_REASONS = {
-    "booked": "Booked a consultation",
-    "booked_elsewhere": "Booked elsewhere",
-    "not_suitable": "Not suitable for dry needling",
-    "no_answer": "No answer after several tries",
-    "declined": "Patient declined",
-    "duplicate": "Duplicate request",
-    "other": "Other (see notes)",
-}
+
+def check_move(from_status: RequestStatus, to_status: str, closed_reason: str | None = None
+               ) -> tuple[RequestStatus, CloseReason | None]:
+    """The move as states, or WorkflowError: only TRANSITIONS' moves, and closing needs a reason."""
+    try:
+        target = RequestStatus(to_status)
+    except ValueError:
+        raise WorkflowError(f"A {from_status} request cannot be marked {to_status}.") from None
+    if target not in TRANSITIONS[from_status]:
+        raise WorkflowError(f"A {from_status} request cannot be marked {target}.")
+    if target is not RequestStatus.CLOSED:
+        return target, None
+    try:
+        return target, CloseReason(closed_reason)
+    except ValueError:
+        raise WorkflowError("Choose why the request is being closed.") from None
 
 
 def contact_due_by(received: datetime) -> datetime:
@@ -35,7 +46,7 @@ def contact_due_by(received: datetime) -> datetime:
 
 def is_overdue(status: str, received: datetime, now: datetime) -> bool:
     """Still new, and one business day has passed with no contact."""
-    return status == "new" and contact_due_by(received) < clinic_time(now)
+    return status == RequestStatus.NEW and contact_due_by(received) < clinic_time(now)
 
 
 def age(received: datetime, now: datetime) -> str:

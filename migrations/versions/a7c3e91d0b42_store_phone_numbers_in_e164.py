@@ -1,7 +1,7 @@
 """Store each patient's phone number in E.164 beside what they typed.
 
 Revision ID: a7c3e91d0b42
-Revises: 5f2ac14a223e
+Revises: 425e6f9ca0c4
 Create Date: 2026-11-27 23:55:00
 
 Rows stored before this revision get their E.164 form from the number as typed, read in
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e91d0b42'
-down_revision = '5f2ac14a223e'
+down_revision = '425e6f9ca0c4'
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""One small function per email, each rendering a .txt and an .html template."""
+"""The emails a consultation request owes: one small function each, rendering a .txt and an .html template."""
 
 from flask import current_app, render_template
 from flask_mail import Message
@@ -7,7 +7,11 @@ from booking.clock import clinic_time
 from booking.intake.answers import answer_sections, flag_labels
 from booking.intake.choices import label
 from booking.models import ConsultationRequest, Notification
-from booking.outbox.queue import CLINIC_NEW_REQUEST, PATIENT_ACKNOWLEDGEMENT
+from booking.outbox.queue import enqueue
+from booking.outbox.registry import register_email
+
+CLINIC_NEW_REQUEST = "clinic_new_request"
+PATIENT_ACKNOWLEDGEMENT = "patient_acknowledgement"
 
 
 def staff_link(consultation: ConsultationRequest) -> str:
@@ -58,14 +62,28 @@ def acknowledge_patient(consultation: ConsultationRequest) -> Message:
     )
 
 
-BUILDERS = {
-    CLINIC_NEW_REQUEST: notify_clinic,
-    PATIENT_ACKNOWLEDGEMENT: acknowledge_patient,
+def _about_its_request(build):
+    """The outbox hands over the notification; these emails are built from the request it belongs to."""
+
+    def build_from_notification(notification: Notification) -> Message:
+        return build(notification.consultation_request)
+
+    return build_from_notification
+
+
+_BUILDERS = {
+    CLINIC_NEW_REQUEST: _about_its_request(notify_clinic),
+    PATIENT_ACKNOWLEDGEMENT: _about_its_request(acknowledge_patient),
 }
 
 
-def build_message(notification: Notification) -> Message:
-    """The email for an outbox row, rendered now from the stored request, with its fixed Message-ID."""
-    message = BUILDERS[notification.kind](notification.consultation_request)
-    message.msgId = notification.message_id
-    return message
+def register_emails() -> None:
+    """Called by create_app: the outbox learns to build this feature's emails."""
+    for kind, builder in _BUILDERS.items():
+        register_email(kind, builder)
+
+
+def enqueue_request_emails(consultation: ConsultationRequest) -> None:
+    """The clinic's notice and the patient's acknowledgement, in the request's own transaction."""
+    for kind in (CLINIC_NEW_REQUEST, PATIENT_ACKNOWLEDGEMENT):
+        enqueue(kind, consultation_request=consultation)

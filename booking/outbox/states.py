@@ -1,0 +1,9 @@
+"""Where an email stands in the outbox."""
+
+from booking.enums import RichStrEnum
+
+
+class NotificationStatus(RichStrEnum):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    REFUSED = "refused", "Address refused"  # the mail server refused it for good: waits for staff

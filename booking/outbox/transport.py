@@ -1,0 +1,79 @@
+"""How an email leaves: Flask-Mail over SMTP with a timeout and a verifying TLS context, or an .eml file."""
+
+import os
+import re
+import smtplib
+import ssl
+from collections.abc import Iterable
+
+from flask import current_app
+from flask_mail import Connection
+
+
+def tls_context() -> ssl.SSLContext:
+    """Verify the mail server's certificate (smtplib does not by default); MAIL_CA_FILE for a private CA."""
+    return ssl.create_default_context(cafile=current_app.config.get("MAIL_CA_FILE") or None)
+
+
+class BoundedConnection(Connection):
+    """Flask-Mail's connection with a socket timeout: a mail server that never answers cannot hang us."""
+
+    def configure_host(self):
+        timeout = current_app.config["MAIL_TIMEOUT_SECONDS"]
+        if self.mail.use_ssl:
+            host = smtplib.SMTP_SSL(self.mail.server, self.mail.port, timeout=timeout, context=tls_context())
+        else:
+            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
+        if self.mail.use_tls:
+            host.starttls(context=tls_context())
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+def copy_path(directory: str, message_id: str) -> str:
+    """One file per email, named after its Message-ID, so a retry overwrites it and erasure finds it."""
+    name = re.sub(r"[^A-Za-z0-9.@_-]", "_", message_id.strip("<>"))
+    return os.path.join(directory, f"{name}.eml")
+
+
+class FileTransport:
+    """With no MAIL_SERVER configured, each email becomes an .eml file a person can open."""
+
+    def __init__(self, directory: str):
+        self.directory = directory
+
+    def __enter__(self):
+        os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        os.chmod(self.directory, 0o700)  # the copies hold what patients wrote: only this user may list them
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def send(self, message) -> None:
+        path = copy_path(self.directory, message.msgId)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o600)  # also when an earlier attempt left the file behind
+            fh.write(message.as_bytes())
+        current_app.logger.info("No MAIL_SERVER set: email written to %s", path)
+
+
+def open_transport():
+    if current_app.config.get("MAIL_SERVER"):
+        return BoundedConnection(current_app.extensions["mail"])
+    return FileTransport(current_app.config["MAIL_FILE_DIR"])
+
+
+def delete_file_copies(message_ids: Iterable[str]) -> int:
+    """Remove the .eml copies of these emails, if any were written; how many went."""
+    directory = current_app.config["MAIL_FILE_DIR"]
+    removed = 0
+    for message_id in message_ids:
+        try:
+            os.remove(copy_path(directory, message_id))
+        except FileNotFoundError:
+            continue
+        removed += 1
+    return removed
