@@ -83,6 +83,17 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     HSTS = False
 
+    # Booking: consultation times from practitioners' weekly hours, read in CLINIC_TIMEZONE.
+    CONSULTATION_MINUTES = _env_int("CONSULTATION_MINUTES", 30)
+    BOOKING_MIN_NOTICE_HOURS = _env_int("BOOKING_MIN_NOTICE_HOURS", 12)
+    BOOKING_HORIZON_DAYS = _env_int("BOOKING_HORIZON_DAYS", 42)
+    REMINDER_HOURS_BEFORE = _env_int("REMINDER_HOURS_BEFORE", 24)
+    CANCEL_CUTOFF_HOURS = _env_int("CANCEL_CUTOFF_HOURS", 24)
+    # On: a request with no screening flags is confirmed at once; off: the front desk confirms each time.
+    BOOKING_AUTO_CONFIRM = _env_bool("BOOKING_AUTO_CONFIRM", False)
+    # Development only: with no practitioner at all, add "Demo therapist" so `make run` shows times.
+    SEED_DEMO_PRACTITIONER = True
+
     # What patients see about the clinic.
     CLINIC_NAME = os.environ.get("CLINIC_NAME", "Juniper Physical Therapy")
     CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "(555) 010-0199")
@@ -109,11 +120,13 @@ class TestingConfig(Config):
     OUTBOX_WORKER = False
     RATELIMIT_STORAGE_URI = "memory://"
     SUBMIT_RATE_LIMIT = "1000 per minute"
+    SEED_DEMO_PRACTITIONER = False
 
 
 class ProductionConfig(Config):
     """Served to the public over HTTPS."""
 
+    SEED_DEMO_PRACTITIONER = False
     NOTIFY_DETAILS = os.environ.get("NOTIFY_DETAILS", "minimal")
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True

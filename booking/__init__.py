@@ -130,9 +130,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_emails(app: Flask) -> None:
     """Each feature tells the outbox how to build the emails it owns."""
+    from booking.appointments.emails import register_emails as register_appointment_emails
     from booking.intake.emails import register_emails as register_intake_emails
 
     register_intake_emails()
+    register_appointment_emails()
 
 
 def register_security_headers(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Where a consultation request stands at the front desk; the models store these, workflow moves them."""
+"""Where a request, its appointment and its waitlist place stand; the models store these with a CHECK."""
 
 from booking.enums import RichStrEnum
 
@@ -18,3 +18,22 @@ class CloseReason(RichStrEnum):
     DECLINED = "declined", "Patient declined"
     DUPLICATE = "duplicate", "Duplicate request"
     OTHER = "other", "Other (see notes)"
+
+
+class AppointmentStatus(RichStrEnum):
+    HELD = "held", "Held for the clinic to confirm"
+    OFFERED = "offered", "Another time offered"
+    CONFIRMED = "confirmed", "Confirmed"
+    CANCELLED = "cancelled", "Cancelled"
+    RELEASED = "released", "Released"
+
+    @classmethod
+    def holding(cls) -> frozenset["AppointmentStatus"]:
+        """The states in which the time is taken."""
+        return frozenset({cls.HELD, cls.OFFERED, cls.CONFIRMED})
+
+
+class WaitlistStatus(RichStrEnum):
+    WAITING = "waiting", "Waiting for a time"
+    BOOKED = "booked", "Took a time"
+    LEFT = "left", "No longer waiting"

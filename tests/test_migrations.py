@@ -6,6 +6,10 @@ from sqlalchemy import inspect
 from booking.extensions import db
 
 
+ALL_TABLES = {"consultation_request", "notification", "staff_user", "request_event", "practitioner", "time_off",
+              "appointment", "booked_cell", "waitlist_entry"}
+
+
 def table_names(app) -> set[str]:
     with app.app_context():
         return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
@@ -15,7 +19,7 @@ def test_upgrade_creates_every_table(make_app, tmp_path):
     """From an empty file, as on a new server: every other test copies a schema these same migrations built."""
     empty = tmp_path / "empty.sqlite3"
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{empty}")  # its own database: make_app migrates it
-    assert table_names(app) == {"consultation_request", "notification", "staff_user", "request_event"}
+    assert table_names(app) == ALL_TABLES
 
 
 def test_models_have_not_drifted_from_the_migrations(runner):
@@ -30,7 +34,7 @@ def test_downgrade_to_base_and_upgrade_again(app, submit):
     assert table_names(app) == set()
     with app.app_context():
         upgrade()
-    assert table_names(app) == {"consultation_request", "notification", "staff_user", "request_event"}
+    assert table_names(app) == ALL_TABLES
 
 
 def test_every_revision_has_a_readable_name():

@@ -93,7 +93,7 @@ def test_states_are_stored_as_the_strings_they_always_were(app, submit):
         loaded = db.session.execute(db.select(ConsultationRequest)).scalar_one()
     assert tuple(stored) == ("new", None) and kinds == ["pending"]
     assert loaded.status is RequestStatus.NEW and loaded.status.title == "New"
-    assert [s.value for s in NotificationStatus] == ["pending", "sent", "refused"]
+    assert [s.value for s in NotificationStatus] == ["pending", "sent", "refused", "withdrawn"]
 
 
 def _seed(app):

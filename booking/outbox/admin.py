@@ -12,11 +12,14 @@ from booking.outbox.transport import delete_file_copies
 from booking.outbox.worker import wake_outbox_worker
 
 
+WAITING = (NotificationStatus.PENDING, NotificationStatus.REFUSED)
+
+
 def undelivered() -> list[Notification]:
-    """Emails not yet sent, refused and failing ones first, for the staff outbox page."""
+    """Emails not yet sent (scheduled ones included), refused and failing ones first, for the staff outbox page."""
     return db.session.execute(
         db.select(Notification)
-        .where(Notification.status != NotificationStatus.SENT)
+        .where(Notification.status.in_(WAITING))
         .order_by((Notification.status == NotificationStatus.REFUSED).desc(), Notification.attempts.desc(),
                   Notification.created_at)
     ).scalars().all()
@@ -25,7 +28,7 @@ def undelivered() -> list[Notification]:
 def count_undelivered() -> int:
     return db.session.execute(
         db.select(db.func.count()).select_from(Notification)
-        .where(Notification.status != NotificationStatus.SENT)
+        .where(Notification.status.in_(WAITING))
     ).scalar_one()
 
 
@@ -37,18 +40,19 @@ def count_refused() -> int:
 
 
 def next_automatic_try() -> datetime | None:
-    """When the automatic sender will next try a waiting email (refused ones wait for staff)."""
-    return db.session.execute(
-        db.select(db.func.min(Notification.next_attempt_at))
+    """When the automatic sender will next try a waiting email (refused ones wait for staff; reminders their time)."""
+    rows = db.session.execute(
+        db.select(Notification.next_attempt_at, Notification.send_after)
         .where(Notification.status == NotificationStatus.PENDING)
-    ).scalar_one()
+    ).all()
+    return min((max(retry, scheduled) for retry, scheduled in rows), default=None)
 
 
 def retry_now(notification_id: int) -> bool:
     """Make one undelivered email (a refused one too) due now and wake the sender; False if it was sent."""
     result = db.session.execute(
         db.update(Notification)
-        .where(Notification.id == notification_id, Notification.status != NotificationStatus.SENT)
+        .where(Notification.id == notification_id, Notification.status.in_(WAITING))
         .values(status=NotificationStatus.PENDING, next_attempt_at=utcnow())
     )
     db.session.commit()
@@ -58,6 +62,17 @@ def retry_now(notification_id: int) -> bool:
     if db.session.get(Notification, notification_id) is None:
         raise LookupError(notification_id)
     return False
+
+
+def withdraw_pending(kind: str, request_id: int) -> int:
+    """A feature no longer needs an email it queued (a cancelled appointment's reminder): never send it."""
+    result = db.session.execute(
+        db.update(Notification)
+        .where(Notification.kind == kind, Notification.request_id == request_id,
+               Notification.status == NotificationStatus.PENDING)
+        .values(status=NotificationStatus.WITHDRAWN)
+    )
+    return result.rowcount
 
 
 def delete_copies(message_ids: Iterable[str]) -> int:

@@ -12,8 +12,10 @@ from booking.outbox.states import NotificationStatus
 
 def due(now: datetime, honour_backoff: bool = True):
     """Pending and unclaimed (or the claim lapsed); with honour_backoff, also past its next try."""
-    condition = (Notification.status == NotificationStatus.PENDING) & (
-        Notification.claimed_until.is_(None) | (Notification.claimed_until < now)
+    condition = (
+        (Notification.status == NotificationStatus.PENDING)
+        & (Notification.send_after <= now)  # a scheduled email (a reminder) waits for its time, even by hand
+        & (Notification.claimed_until.is_(None) | (Notification.claimed_until < now))
     )
     if honour_backoff:
         condition &= Notification.next_attempt_at <= now

@@ -23,6 +23,7 @@ class DeliveryReport:
     failed: list[int] = field(default_factory=list)  # will be retried
     refused: list[int] = field(default_factory=list)  # the address was refused: staff must look
     busy: int = 0  # due, but claimed by another process that is sending it now
+    withdrawn: list[int] = field(default_factory=list)  # its feature said it is no longer needed
 
     @property
     def undelivered(self) -> int:
@@ -42,6 +43,12 @@ def _record(notification: Notification, error: BaseException | None) -> None:
             notification.status = NotificationStatus.REFUSED  # waits on the staff outbox page
         else:
             notification.next_attempt_at = utcnow() + backoff(notification.attempts)
+    db.session.commit()
+
+
+def _withdraw(notification: Notification) -> None:
+    release(notification)
+    notification.status = NotificationStatus.WITHDRAWN
     db.session.commit()
 
 
@@ -73,7 +80,13 @@ def deliver_due(now: datetime | None = None, batch_size: int | None = 100,
                     pending.pop(0)
                     continue
                 try:
-                    transport.send(build_message(notification))
+                    message = build_message(notification)
+                    if message is None:  # nothing left to say (an appointment cancelled before its reminder)
+                        _withdraw(notification)
+                        report.withdrawn.append(notification.id)
+                        pending.pop(0)
+                        continue
+                    transport.send(message)
                 except smtplib.SMTPServerDisconnected:
                     raise  # the connection is gone: everything left fails the same way
                 except Exception as exc:  # one bad message must not hold back the others

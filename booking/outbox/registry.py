@@ -6,7 +6,8 @@ from flask_mail import Message
 
 from booking.models import Notification
 
-EmailBuilder = Callable[[Notification], Message]
+# A builder returns None when the email is no longer needed (a reminder for a cancelled appointment).
+EmailBuilder = Callable[[Notification], Message | None]
 
 _builders: dict[str, EmailBuilder] = {}
 
@@ -25,12 +26,14 @@ def is_registered(kind: str) -> bool:
     return kind in _builders
 
 
-def build_message(notification: Notification) -> Message:
+def build_message(notification: Notification) -> Message | None:
     """The email for an outbox row, rendered now from what it is about, with its fixed Message-ID."""
     try:
         builder = _builders[notification.kind]
     except KeyError:
         raise UnknownEmailKind(notification.kind) from None
     message = builder(notification)
+    if message is None:
+        return None
     message.msgId = notification.message_id
     return message

@@ -1,0 +1,165 @@
+"""Free consultation times, read from the database: practitioners' hours, their time off, and booked cells."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+
+from flask import current_app
+
+from booking.appointments.hours import HoursSpecError, parse_hours
+from booking.appointments.slots import (
+    booking_window,
+    free_slots,
+    group_by_day,
+    merge_practitioners,
+    slot_label,
+    slot_value,
+)
+from booking.clock import clinic_zone
+from booking.extensions import db
+from booking.models import Appointment, BookedCell, Practitioner, TimeOff, utcnow
+from booking.states import AppointmentStatus
+
+WEEK = 7
+
+
+@dataclass(frozen=True)
+class OfferedTime:
+    """One time a patient may pick: when, who would see them, and how the page writes it."""
+
+    start: datetime  # aware UTC
+    practitioner_id: int
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class WeekOfTimes:
+    """A week of free times for the picker, with the days either side a patient may page to."""
+
+    first_day: date
+    days: list[tuple[date, list[OfferedTime]]]
+    earlier: date | None
+    later: date | None
+
+    @property
+    def empty(self) -> bool:
+        return not any(times for _, times in self.days)
+
+
+def aware_now() -> datetime:
+    return utcnow().replace(tzinfo=UTC)
+
+
+def window(now: datetime | None = None) -> tuple[date, date]:
+    """The first and last local days that can hold a bookable time."""
+    cfg = current_app.config
+    return booking_window(now=now or aware_now(), zone=clinic_zone(),
+                          min_notice=timedelta(hours=cfg["BOOKING_MIN_NOTICE_HOURS"]),
+                          horizon_days=cfg["BOOKING_HORIZON_DAYS"])
+
+
+def week_start(asked: date | None, now: datetime | None = None) -> date:
+    """The first day of the week to show: the day asked for, held inside the booking window."""
+    first, last = window(now)
+    if asked is None or asked < first:
+        return first
+    return min(asked, last)
+
+
+def _practitioners(practitioner_id: int | None) -> list[Practitioner]:
+    query = db.select(Practitioner).where(Practitioner.active.is_(True), Practitioner.hours != "")
+    if practitioner_id is not None:
+        query = query.where(Practitioner.id == practitioner_id)
+    return list(db.session.execute(query.order_by(Practitioner.id)).scalars())
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC)
+
+
+def free_times_by_practitioner(first_day: date, days: int, practitioner_id: int | None = None,
+                               now: datetime | None = None) -> dict[int, list[datetime]]:
+    """Each active practitioner's free starts (aware UTC) on local days first_day .. first_day+days."""
+    cfg = current_app.config
+    zone = clinic_zone()
+    now = now or aware_now()
+    practitioners = _practitioners(practitioner_id)
+    if not practitioners:
+        return {}
+    ids = [p.id for p in practitioners]
+    # A day either side covers any zone's offset from UTC.
+    span_start = _naive(datetime.combine(first_day - timedelta(days=1), datetime.min.time(), zone))
+    span_end = _naive(datetime.combine(first_day + timedelta(days=days + 1), datetime.min.time(), zone))
+    time_off: dict[int, list[tuple[datetime, datetime]]] = {pid: [] for pid in ids}
+    for row in db.session.execute(db.select(TimeOff).where(
+            TimeOff.practitioner_id.in_(ids), TimeOff.ends_at > span_start, TimeOff.starts_at < span_end)).scalars():
+        time_off[row.practitioner_id].append((_aware(row.starts_at), _aware(row.ends_at)))
+    booked: dict[int, set[datetime]] = {pid: set() for pid in ids}
+    for pid, cell in db.session.execute(db.select(BookedCell.practitioner_id, BookedCell.starts_at).where(
+            BookedCell.practitioner_id.in_(ids), BookedCell.starts_at >= span_start,
+            BookedCell.starts_at < span_end)):
+        booked[pid].add(_aware(cell))
+    found = {}
+    for practitioner in practitioners:
+        try:
+            hours = parse_hours(practitioner.hours)
+        except HoursSpecError:  # stored hours are written by parse/format; never fail a patient's page on them
+            current_app.logger.error("Practitioner %s has unreadable hours", practitioner.id)
+            continue
+        found[practitioner.id] = free_slots(
+            hours=hours, time_off=time_off[practitioner.id], booked_cells=booked[practitioner.id], zone=zone,
+            now=now, minutes=cfg["CONSULTATION_MINUTES"],
+            min_notice=timedelta(hours=cfg["BOOKING_MIN_NOTICE_HOURS"]),
+            horizon_days=cfg["BOOKING_HORIZON_DAYS"], first_day=first_day, days=days,
+        )
+    return found
+
+
+def practitioner_load(ids: list[int]) -> dict[int, int]:
+    """Upcoming appointments each practitioner holds, so new ones go to whoever has fewest."""
+    rows = db.session.execute(
+        db.select(Appointment.practitioner_id, db.func.count())
+        .where(Appointment.practitioner_id.in_(ids), Appointment.starts_at >= utcnow(),
+               Appointment.status.in_(AppointmentStatus.holding()))
+        .group_by(Appointment.practitioner_id)
+    ).all()
+    return {pid: count for pid, count in rows}
+
+
+def week_of_times(asked: date | None = None, practitioner_id: int | None = None,
+                  now: datetime | None = None) -> WeekOfTimes:
+    """Free times for one week, merged across practitioners (or one practitioner's), grouped by day."""
+    zone = clinic_zone()
+    first_allowed, last_allowed = window(now)
+    first_day = week_start(asked, now)
+    per_practitioner = free_times_by_practitioner(first_day, WEEK, practitioner_id, now)
+    merged = merge_practitioners(per_practitioner, practitioner_load(list(per_practitioner)))
+    offered = {start: OfferedTime(start, pid, slot_label(start, zone), slot_value(start, zone))
+               for start, pid in merged.items()}
+    grouped = {day: [offered[start] for start in starts] for day, starts in group_by_day(offered, zone)}
+    days = [(first_day + timedelta(days=n), grouped.get(first_day + timedelta(days=n), []))
+            for n in range(WEEK) if first_day + timedelta(days=n) <= last_allowed]
+    earlier = max(first_allowed, first_day - timedelta(days=WEEK)) if first_day > first_allowed else None
+    later = first_day + timedelta(days=WEEK) if first_day + timedelta(days=WEEK) <= last_allowed else None
+    return WeekOfTimes(first_day, days, earlier, later)
+
+
+def practitioners_free_at(start: datetime, practitioner_id: int | None = None,
+                          now: datetime | None = None) -> list[int]:
+    """Who could see a patient at this start (aware UTC), fewest upcoming appointments first."""
+    day = start.astimezone(clinic_zone()).date()
+    per_practitioner = free_times_by_practitioner(day, 1, practitioner_id, now)
+    free = [pid for pid, starts in per_practitioner.items() if start in starts]
+    load = practitioner_load(free)
+    return sorted(free, key=lambda pid: (load.get(pid, 0), pid))
+
+
+def active_practitioners() -> list[Practitioner]:
+    return _practitioners(None)
+
+

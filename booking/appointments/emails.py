@@ -1,0 +1,172 @@
+"""The emails an appointment owes, registered with the outbox by kind; none carries a health detail."""
+
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, render_template
+from flask_mail import Message
+
+from booking.appointments.calendar import appointment_ics
+from booking.appointments.links import manage_url, waitlist_url
+from booking.appointments.slots import slot_label
+from booking.clock import clinic_zone
+from booking.extensions import db
+from booking.models import Appointment, Notification, WaitlistEntry, utcnow
+from booking.outbox.admin import withdraw_pending
+from booking.outbox.queue import enqueue
+from booking.outbox.registry import register_email
+from booking.states import AppointmentStatus, WaitlistStatus
+
+APPOINTMENT_CONFIRMED = "appointment_confirmed"
+APPOINTMENT_OFFERED = "appointment_offered"
+APPOINTMENT_CANCELLED = "appointment_cancelled"
+CLINIC_APPOINTMENT_CANCELLED = "clinic_appointment_cancelled"
+APPOINTMENT_REMINDER = "appointment_reminder"
+WAITLIST_OFFER = "waitlist_offer"
+
+
+def when(appointment: Appointment) -> str:
+    """'Tuesday 16 March, 9:00 am', on the clinic's clock."""
+    return slot_label(appointment.starts_at.replace(tzinfo=UTC), clinic_zone())
+
+
+def _patient_message(template: str, subject: str, appointment: Appointment, **context) -> Message:
+    consultation = appointment.consultation_request
+    context = {"name": consultation.name, "reference": consultation.reference, "when": when(appointment),
+               "manage_link": manage_url(appointment), "cutoff_hours": current_app.config["CANCEL_CUTOFF_HOURS"],
+               **context}
+    return Message(
+        subject=f"{subject} [{consultation.reference}] - {current_app.config['CLINIC_NAME']}",
+        recipients=[consultation.email],
+        body=render_template(f"email/{template}.txt", **context),
+        html=render_template(f"email/{template}.html", **context),
+    )
+
+
+def confirmation(notification: Notification) -> Message | None:
+    """The confirmed time with an invite (.ics REQUEST) and how to change or cancel."""
+    appointment = notification.consultation_request.appointment
+    if appointment is None or appointment.status is not AppointmentStatus.CONFIRMED:
+        return None  # released or cancelled before it went out: the cancellation says so instead
+    message = _patient_message("appointment_confirmed", "Your consultation is confirmed", appointment)
+    message.attach("consultation.ics", "text/calendar; method=REQUEST; charset=UTF-8",
+                   appointment_ics(appointment, "REQUEST"))
+    return message
+
+
+def offered(notification: Notification) -> Message | None:
+    """Staff offered another time: accept it, or choose again, from the private link."""
+    appointment = notification.consultation_request.appointment
+    if appointment is None or appointment.status is not AppointmentStatus.OFFERED:
+        return None
+    return _patient_message("appointment_offered", "We can offer you another time", appointment)
+
+
+def cancellation(notification: Notification) -> Message | None:
+    """The cancellation, with a .ics CANCEL so the patient's calendar removes the event."""
+    appointment = notification.consultation_request.appointment
+    if appointment is None:
+        return None
+    message = _patient_message("appointment_cancelled", "Your consultation is cancelled", appointment)
+    message.attach("consultation.ics", "text/calendar; method=CANCEL; charset=UTF-8",
+                   appointment_ics(appointment, "CANCEL"))
+    return message
+
+
+def clinic_cancellation(notification: Notification) -> Message | None:
+    """The front desk hears of a cancellation: reference and time only."""
+    appointment = notification.consultation_request.appointment
+    if appointment is None:
+        return None
+    context = {"reference": notification.consultation_request.reference, "when": when(appointment),
+               "practitioner": appointment.practitioner.name}
+    return Message(
+        subject=f"Consultation cancelled [{context['reference']}]",
+        recipients=list(current_app.config["CLINIC_EMAIL"]),
+        body=render_template("email/clinic_appointment_cancelled.txt", **context),
+        html=render_template("email/clinic_appointment_cancelled.html", **context),
+    )
+
+
+def reminder(notification: Notification) -> Message | None:
+    """The day-before reminder; nothing if the appointment was cancelled or moved since it was scheduled."""
+    appointment = notification.consultation_request.appointment
+    if (appointment is None or appointment.status is not AppointmentStatus.CONFIRMED
+            or notification.payload.get("starts_at") != appointment.starts_at.isoformat()
+            or appointment.starts_at <= utcnow()):
+        return None
+    return _patient_message("appointment_reminder", "Reminder: your consultation", appointment)
+
+
+def waitlist_offer(notification: Notification) -> Message | None:
+    """A freed time for a waiting patient: one POST from the link takes it, if no one has yet."""
+    consultation = notification.consultation_request
+    start = datetime.fromisoformat(notification.payload["starts_at"]).replace(tzinfo=UTC)
+    entry = consultation.waitlist_entry
+    if start <= utcnow().replace(tzinfo=UTC) or entry is None or entry.status is not WaitlistStatus.WAITING:
+        return None
+    link = waitlist_url(consultation, notification.payload["practitioner_id"], start)
+    context = {"name": consultation.name, "reference": consultation.reference,
+               "when": slot_label(start, clinic_zone()), "link": link}
+    return Message(
+        subject=f"A consultation time has come free [{consultation.reference}] - {current_app.config['CLINIC_NAME']}",
+        recipients=[consultation.email],
+        body=render_template("email/waitlist_offer.txt", **context),
+        html=render_template("email/waitlist_offer.html", **context),
+    )
+
+
+_BUILDERS = {
+    APPOINTMENT_CONFIRMED: confirmation,
+    APPOINTMENT_OFFERED: offered,
+    APPOINTMENT_CANCELLED: cancellation,
+    CLINIC_APPOINTMENT_CANCELLED: clinic_cancellation,
+    APPOINTMENT_REMINDER: reminder,
+    WAITLIST_OFFER: waitlist_offer,
+}
+
+
+def register_emails() -> None:
+    for kind, builder in _BUILDERS.items():
+        register_email(kind, builder)
+
+
+def enqueue_confirmation(appointment: Appointment) -> None:
+    """The confirmation now, and its reminder REMINDER_HOURS_BEFORE the time (replacing any earlier one)."""
+    consultation = appointment.consultation_request
+    enqueue(APPOINTMENT_CONFIRMED, consultation_request=consultation)
+    withdraw_reminder(appointment)
+    remind_at = appointment.starts_at - timedelta(hours=current_app.config["REMINDER_HOURS_BEFORE"])
+    enqueue(APPOINTMENT_REMINDER, consultation_request=consultation, send_after=max(remind_at, utcnow()),
+            payload={"starts_at": appointment.starts_at.isoformat()})
+
+
+def withdraw_reminder(appointment: Appointment) -> None:
+    if appointment.request_id is not None:
+        withdraw_pending(APPOINTMENT_REMINDER, appointment.request_id)
+
+
+def after_time_change(appointment: Appointment) -> None:
+    """A new time: a confirmed one gets a fresh invite (same UID, higher SEQUENCE); an offered one, its offer."""
+    if appointment.status is AppointmentStatus.CONFIRMED:
+        enqueue_confirmation(appointment)
+    elif appointment.status is AppointmentStatus.OFFERED:
+        withdraw_reminder(appointment)
+        enqueue(APPOINTMENT_OFFERED, consultation_request=appointment.consultation_request)
+
+
+def enqueue_cancellation(appointment: Appointment) -> None:
+    enqueue(APPOINTMENT_CANCELLED, consultation_request=appointment.consultation_request)
+    enqueue(CLINIC_APPOINTMENT_CANCELLED, consultation_request=appointment.consultation_request)
+
+
+def offer_to_waitlist(appointment: Appointment, freed: datetime) -> None:
+    """Every waiting patient hears of the freed time, oldest first; the first to take it has it."""
+    waiting = db.session.execute(
+        db.select(WaitlistEntry).where(WaitlistEntry.status == WaitlistStatus.WAITING,
+                                       WaitlistEntry.request_id != appointment.request_id)
+        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+    ).scalars().all()
+    for entry in waiting:
+        enqueue(WAITLIST_OFFER, consultation_request=entry.consultation_request,
+                payload={"practitioner_id": appointment.practitioner_id,
+                         "starts_at": freed.astimezone(UTC).replace(tzinfo=None).isoformat()})

@@ -1,0 +1,22 @@
+"""The tables, one module per area; import them from here."""
+
+from booking.models.appointments import Appointment, BookedCell, Practitioner, TimeOff, WaitlistEntry
+from booking.models.base import (
+    CONDITION_OTHER_MAX,
+    DESCRIPTION_MAX,
+    EMAIL_MAX,
+    NAME_MAX,
+    PHONE_E164_MAX,
+    PHONE_MAX,
+    state,
+    utcnow,
+)
+from booking.models.outbox import Notification
+from booking.models.requests import ConsultationRequest, RequestEvent
+from booking.models.staff import StaffUser
+
+__all__ = [
+    "Appointment", "BookedCell", "ConsultationRequest", "Notification", "Practitioner", "RequestEvent",
+    "StaffUser", "TimeOff", "WaitlistEntry", "CONDITION_OTHER_MAX", "DESCRIPTION_MAX", "EMAIL_MAX", "NAME_MAX",
+    "PHONE_E164_MAX", "PHONE_MAX", "state", "utcnow",
+]
