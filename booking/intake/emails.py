@@ -3,12 +3,14 @@
 from flask import current_app, render_template
 from flask_mail import Message
 
+from booking.appointments.emails import when
 from booking.clock import clinic_time
 from booking.intake.answers import answer_sections, flag_labels
 from booking.intake.choices import label
 from booking.models import ConsultationRequest, Notification
 from booking.outbox.queue import enqueue
 from booking.outbox.registry import register_email
+from booking.states import AppointmentStatus
 
 CLINIC_NEW_REQUEST = "clinic_new_request"
 PATIENT_ACKNOWLEDGEMENT = "patient_acknowledgement"
@@ -53,7 +55,10 @@ def notify_clinic(consultation: ConsultationRequest) -> Message:
 def acknowledge_patient(consultation: ConsultationRequest) -> Message:
     """The patient's receipt: reference, next steps and phone, and no health details at all."""
     clinic_name = current_app.config["CLINIC_NAME"]
-    context = {"reference": consultation.reference, "name": consultation.name}
+    appointment = consultation.appointment
+    held = appointment is not None and appointment.status is AppointmentStatus.HELD
+    context = {"reference": consultation.reference, "name": consultation.name,
+               "held_when": when(appointment) if held else None}
     return Message(
         subject=f"We received your consultation request [{consultation.reference}] - {clinic_name}",
         recipients=[consultation.email],

@@ -2,6 +2,7 @@
 
 import re
 import secrets
+from datetime import datetime
 
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -19,6 +20,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from booking.appointments.slots import parse_slot_value
+from booking.clock import clinic_zone
 from booking.intake.choices import choices
 from booking.models import CONDITION_OTHER_MAX, DESCRIPTION_MAX, EMAIL_MAX, NAME_MAX, PHONE_MAX
 from booking.phone import PHONE_HINT_EXAMPLE, NotAPhoneNumber, e164, parse_phone
@@ -26,6 +29,9 @@ from booking.phone import PHONE_HINT_EXAMPLE, NotAPhoneNumber, e164, parse_phone
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 TEXT_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SUBMISSION_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+NO_TIME = "none"
+NO_TIME_SUITS = "None of these times suit me"
+TIME_TAKEN = "That time was just taken. Please choose another."
 
 
 def strip_text(value):
@@ -183,6 +189,13 @@ class ConsultationForm(FlaskForm):
         SelectMultipleField, "preferred_times", "Choose times of day from the ones listed."
     )
 
+    # The consultation time: a radio per free time (value: its ISO 8601 start with offset), or "none".
+    # Its choices are the week on screen, set by the view; any offered-looking value is checked again
+    # against the database when stored, so a stale page cannot book a time that is gone.
+    slot = RadioField(choices=[], validate_choice=False)
+    practitioner = SelectField(choices=[], validate_choice=False)
+    waitlist = BooleanField()
+
     consent_contact = BooleanField(
         validators=[DataRequired("Tick the box to let us contact you about this request.")]
     )
@@ -203,6 +216,33 @@ class ConsultationForm(FlaskForm):
             raise ValidationError(
                 "You ticked “None of these apply to me” and another answer: untick one of them."
             )
+
+    times_offered = False  # set by the view when the clinic has bookable times to show
+
+    def validate_slot(self, field):
+        if not self.times_offered:
+            field.data = None  # no picker on the page: the request goes in as before
+            return
+        if not field.data:
+            raise ValidationError(f"Choose a time, or “{NO_TIME_SUITS}”.")
+        if field.data != NO_TIME and self.chosen_start() is None:
+            raise ValidationError("Choose one of the times listed.")
+
+    def validate_practitioner(self, field):
+        if field.data and not field.data.isdigit():
+            raise ValidationError("Choose a practitioner from the list.")
+
+    def chosen_start(self) -> datetime | None:
+        """The picked start as aware UTC, or None for "none of these" or anything that is not a time we write."""
+        if not self.slot.data or self.slot.data == NO_TIME:
+            return None
+        try:
+            return parse_slot_value(self.slot.data, clinic_zone())
+        except ValueError:
+            return None
+
+    def chosen_practitioner(self) -> int | None:
+        return int(self.practitioner.data) if self.practitioner.data and self.practitioner.data.isdigit() else None
 
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then the one that spans two fields (Optional() would skip it on phone)."""

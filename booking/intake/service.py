@@ -1,10 +1,13 @@
 """Recording a consultation request: the one place a request and the emails it owes are written."""
 
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from booking.appointments.service import TimeTaken, candidates, cells_taken, hold_time, join_waitlist
 from booking.extensions import db
 from booking.intake.emails import enqueue_request_emails
 from booking.models import ConsultationRequest
@@ -20,36 +23,63 @@ def new_reference() -> str:
     return f"{REFERENCE_PREFIX}-{chars[:4]}-{chars[4:]}"
 
 
+def find_by_reference(reference: str) -> ConsultationRequest | None:
+    return db.session.execute(
+        db.select(ConsultationRequest).filter_by(reference=reference)
+    ).scalar_one_or_none()
+
+
 def find_by_submission_token(token: str) -> ConsultationRequest | None:
     return db.session.execute(
         db.select(ConsultationRequest).filter_by(submission_token=token)
     ).scalar_one_or_none()
 
 
-def record_consultation_request(answers: dict) -> tuple[ConsultationRequest, bool]:
-    """Store the request and its notifications in one transaction.
+@dataclass(frozen=True)
+class ChosenTime:
+    """The consultation time a patient picked on the form, and the practitioner they asked for, if any."""
+
+    start: datetime  # aware UTC
+    practitioner_id: int | None = None
+
+
+def record_consultation_request(answers: dict, chosen: ChosenTime | None = None,
+                                waitlist: bool = False) -> tuple[ConsultationRequest, bool]:
+    """Store the request, the time it holds and its notifications, in one transaction.
 
     Returns (request, created). A form that was already sent (double click, back and resend)
     returns the request it created the first time, so one person in pain is one request.
+    Raises TimeTaken when every practitioner free at the chosen time was taken by someone else first:
+    the booked cells' primary key refused the insert, so the patient chooses again.
     """
     token = answers["submission_token"]
     existing = find_by_submission_token(token)
     if existing is not None:
         return existing, False
 
+    practitioners = candidates(chosen.start, chosen.practitioner_id) if chosen else []
     draws_left = 5
     while True:
         consultation = ConsultationRequest(reference=new_reference(), **answers)
         consultation.flagged = bool(consultation.raised_flags)
         db.session.add(consultation)
-        enqueue_request_emails(consultation)
         try:
+            if chosen:
+                hold_time(consultation, chosen.start, practitioners[0])
+            elif waitlist:
+                join_waitlist(consultation)
+            enqueue_request_emails(consultation)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
             existing = find_by_submission_token(token)
             if existing is not None:  # the same form won a race with itself
                 return existing, False
+            if chosen and cells_taken(chosen.start, practitioners[0]):
+                practitioners.pop(0)  # someone took this practitioner's time first; another may be free
+                if not practitioners:
+                    raise TimeTaken(chosen.start) from None
+                continue
             draws_left -= 1
             if not draws_left:
                 raise  # not a reference collision after all: the caller keeps the answers on screen
