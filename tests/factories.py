@@ -79,3 +79,32 @@ def make_staff(email: str = "desk@clinic.test", password: str = PASSWORD, *, is_
     db.session.add(staff)
     db.session.commit()
     return staff
+
+
+def make_practitioner(name: str = "Avery Lee", hours: str = "mon-fri 09:00-12:00,13:00-17:00",
+                      **overrides):
+    """An active practitioner whose weekly hours are stored in canonical form, as the CLI and admin page store them."""
+    from booking.appointments.hours import format_hours, parse_hours
+    from booking.models import Practitioner
+
+    practitioner = Practitioner(name=name, hours=format_hours(parse_hours(hours)) if hours else "", **overrides)
+    db.session.add(practitioner)
+    db.session.commit()
+    return practitioner
+
+
+def make_appointment(start, *, practitioner=None, consultation=None, status=None):
+    """A time held for a request through service.hold_time, so its booked cells are real and the guard applies.
+
+    `start` is an aware datetime; without a request or practitioner, new ones are made. `status` changes the
+    held appointment's status afterwards (e.g. confirmed), as the service would leave it.
+    """
+    from booking.appointments.service import hold_time
+
+    practitioner = practitioner or make_practitioner()
+    consultation = consultation or make_request()
+    appointment = hold_time(consultation, start, practitioner.id)
+    if status is not None:
+        appointment.status = status
+    db.session.commit()
+    return appointment

@@ -5,12 +5,13 @@ import io
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from booking.clock import clinic_time
 from booking.extensions import db
 from booking.intake.answers import answer_sections, flag_labels, questions
 from booking.intake.choices import all_choices, label
-from booking.models import utcnow
+from booking.models import ConsultationRequest, utcnow
 from booking.staff.forms import EraseForm, NoteForm, StatusForm
 from booking.staff.guard import admin_required, bp
 from booking.staff.service import (
@@ -58,7 +59,8 @@ def _filters() -> dict:
 def inbox():
     filters = _filters()
     per_page = current_app.config["INBOX_PAGE_SIZE"]
-    query = inbox_query(**filters)
+    # Each row shows the time its request holds: load those in one query, not one per row.
+    query = inbox_query(**filters).options(selectinload(ConsultationRequest.appointment))
     pagination = db.paginate(query, page=_page_within(query, per_page), per_page=per_page, error_out=False)
     return render_template(
         "staff/inbox.html", pagination=pagination, filters=filters, conditions=all_choices()["condition"]

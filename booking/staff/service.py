@@ -155,3 +155,11 @@ def header_counts() -> dict[str, int]:
         "overdue": sum(1 for received in new_received if is_overdue(RequestStatus.NEW, received, now)),
     }
 
+
+
+def note_appointment_change(consultation: ConsultationRequest, staff: StaffUser, note: str) -> RequestEvent:
+    """A line in the request's history for what staff did to its time; the appointment service logs the change."""
+    event = RequestEvent(consultation_request=consultation, staff=staff, note=note)
+    db.session.add(event)
+    db.session.commit()
+    return event

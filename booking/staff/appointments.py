@@ -1,0 +1,127 @@
+"""A request's held time at the front desk: confirm it, offer another, or release it. Each is a POST."""
+
+from datetime import UTC, date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from booking.appointments import service
+from booking.appointments.availability import active_practitioners, week_of_times
+from booking.appointments.slots import parse_slot_value, slot_label
+from booking.clock import clinic_zone
+from booking.models import Appointment, ConsultationRequest
+from booking.staff.guard import bp
+from booking.staff.service import find_request, note_appointment_change
+
+TAKEN = "That time was just taken. Please choose another."
+NOT_A_TIME = "Choose one of the times shown."
+NO_TIME = "Choose a time to offer."
+
+
+def held_time(appointment: Appointment | None) -> str:
+    """'Tuesday 16 March, 9:00 am' on the clinic's clock, for a stored naive-UTC start."""
+    return slot_label(appointment.starts_at.replace(tzinfo=UTC), clinic_zone()) if appointment else ""
+
+
+@bp.app_template_global()
+def time_held_by(consultation: ConsultationRequest) -> Appointment | None:
+    """The appointment whose time this request holds now; a released or cancelled one holds nothing."""
+    appointment = consultation.appointment
+    return appointment if appointment is not None and appointment.holds_time else None
+
+
+@bp.context_processor
+def appointment_page_context() -> dict:
+    return {"held_time": held_time}
+
+
+def _holding_or_404(reference: str) -> tuple[ConsultationRequest, Appointment]:
+    """The request and the time it holds; a request holding no time has nothing to act on."""
+    consultation = find_request(reference)
+    if consultation is None or time_held_by(consultation) is None:
+        abort(404)
+    return consultation, consultation.appointment
+
+
+def _back_to(consultation: ConsultationRequest, message: str):
+    flash(message)
+    return redirect(url_for("staff.request_detail", reference=consultation.reference), 303)
+
+
+@bp.post("/requests/<reference>/time/confirm")
+def confirm_time(reference: str):
+    consultation, appointment = _holding_or_404(reference)
+    try:
+        service.confirm(appointment)
+    except service.NotAllowed as exc:
+        return _back_to(consultation, str(exc))
+    when = held_time(appointment)
+    note_appointment_change(consultation, current_user, f"Confirmed the time {when} with "
+                                                        f"{appointment.practitioner.name}.")
+    return _back_to(consultation, f"Confirmed {when}. The patient will get the confirmation by email.")
+
+
+@bp.post("/requests/<reference>/time/release")
+def release_time(reference: str):
+    consultation, appointment = _holding_or_404(reference)
+    when = held_time(appointment)
+    try:
+        service.release(appointment)
+    except service.NotAllowed as exc:
+        return _back_to(consultation, str(exc))
+    note_appointment_change(consultation, current_user, f"Released the time {when}.")
+    return _back_to(consultation, f"Released {when}. This is a plain request again.")
+
+
+def _asked_day() -> date | None:
+    """?from=YYYY-MM-DD, or None for anything else (week_of_times holds it inside the booking window)."""
+    try:
+        return date.fromisoformat(request.args.get("from", ""))
+    except ValueError:
+        return None
+
+
+def _asked_practitioner(source) -> int | None:
+    """A practitioner chosen on the page, if it is one who takes consultations; otherwise anyone."""
+    asked = source.get("practitioner", "")
+    ids = {practitioner.id for practitioner in active_practitioners()}
+    return int(asked) if asked.isdigit() and int(asked) in ids else None
+
+
+def _render_picker(consultation, appointment, practitioner_id, error=""):
+    """The picker, again with fresh times after a refusal: a form shown with its message, as the app does (200)."""
+    week = week_of_times(_asked_day(), practitioner_id)
+    return render_template("staff/offer.html", req=consultation, appointment=appointment, week=week,
+                           practitioners=active_practitioners(), practitioner_id=practitioner_id,
+                           error=error)
+
+
+@bp.get("/requests/<reference>/time/offer")
+def offer_picker(reference: str):
+    consultation, appointment = _holding_or_404(reference)
+    return _render_picker(consultation, appointment, _asked_practitioner(request.args))
+
+
+@bp.post("/requests/<reference>/time/offer")
+def offer_time(reference: str):
+    consultation, appointment = _holding_or_404(reference)
+    practitioner_id = _asked_practitioner(request.form)
+    chosen = request.form.get("slot", "")
+    if not chosen:
+        return _render_picker(consultation, appointment, practitioner_id, NO_TIME)
+    try:
+        start = parse_slot_value(chosen, clinic_zone())
+    except ValueError:
+        return _render_picker(consultation, appointment, practitioner_id, NOT_A_TIME)
+    was = held_time(appointment)
+    try:
+        service.offer(appointment, start, practitioner_id)
+    except service.TimeTaken:
+        return _render_picker(consultation, appointment, practitioner_id, TAKEN)
+    except service.NotAllowed as exc:
+        return _back_to(consultation, str(exc))
+    when = held_time(appointment)
+    note_appointment_change(consultation, current_user, f"Offered another time: {when} with "
+                                                        f"{appointment.practitioner.name} (was {was}).")
+    return _back_to(consultation, f"Offered {when}. The patient will get an email to accept it or choose again.")
+
