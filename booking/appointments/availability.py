@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from booking.appointments.hours import HoursSpecError, parse_hours
+from booking.appointments.hours import HoursSpecError, WeeklyHours, parse_hours
 from booking.appointments.slots import (
     booking_window,
     free_slots,
@@ -67,6 +68,18 @@ def week_start(asked: date | None, now: datetime | None = None) -> date:
     return min(asked, last)
 
 
+@lru_cache(maxsize=256)
+def _weekly_hours(spec: str) -> WeeklyHours:
+    """Stored hours, parsed once per distinct text: the same object each time lets slots' cache hit at once."""
+    return parse_hours(spec)
+
+
+@lru_cache(maxsize=8192)
+def _words(start: datetime, zone: ZoneInfo) -> tuple[str, str]:
+    """A start's label and radio value; the same week's times are written again on every page view."""
+    return slot_label(start, zone), slot_value(start, zone)
+
+
 def _practitioners(practitioner_id: int | None) -> list[Practitioner]:
     query = db.select(Practitioner).where(Practitioner.active.is_(True), Practitioner.hours != "")
     if practitioner_id is not None:
@@ -96,9 +109,10 @@ def free_times_by_practitioner(first_day: date, days: int, practitioner_id: int 
     span_start = _naive(datetime.combine(first_day - timedelta(days=1), datetime.min.time(), zone))
     span_end = _naive(datetime.combine(first_day + timedelta(days=days + 1), datetime.min.time(), zone))
     time_off: dict[int, list[tuple[datetime, datetime]]] = {pid: [] for pid in ids}
-    for row in db.session.execute(db.select(TimeOff).where(
-            TimeOff.practitioner_id.in_(ids), TimeOff.ends_at > span_start, TimeOff.starts_at < span_end)).scalars():
-        time_off[row.practitioner_id].append((_aware(row.starts_at), _aware(row.ends_at)))
+    for pid, away, back in db.session.execute(
+            db.select(TimeOff.practitioner_id, TimeOff.starts_at, TimeOff.ends_at).where(
+                TimeOff.practitioner_id.in_(ids), TimeOff.ends_at > span_start, TimeOff.starts_at < span_end)):
+        time_off[pid].append((_aware(away), _aware(back)))
     booked: dict[int, set[datetime]] = {pid: set() for pid in ids}
     for pid, cell in db.session.execute(db.select(BookedCell.practitioner_id, BookedCell.starts_at).where(
             BookedCell.practitioner_id.in_(ids), BookedCell.starts_at >= span_start,
@@ -107,7 +121,7 @@ def free_times_by_practitioner(first_day: date, days: int, practitioner_id: int 
     found = {}
     for practitioner in practitioners:
         try:
-            hours = parse_hours(practitioner.hours)
+            hours = _weekly_hours(practitioner.hours)
         except HoursSpecError:  # stored hours are written by parse/format; never fail a patient's page on them
             current_app.logger.error("Practitioner %s has unreadable hours", practitioner.id)
             continue
@@ -139,8 +153,7 @@ def week_of_times(asked: date | None = None, practitioner_id: int | None = None,
     first_day = week_start(asked, now)
     per_practitioner = free_times_by_practitioner(first_day, WEEK, practitioner_id, now)
     merged = merge_practitioners(per_practitioner, practitioner_load(list(per_practitioner)))
-    offered = {start: OfferedTime(start, pid, slot_label(start, zone), slot_value(start, zone))
-               for start, pid in merged.items()}
+    offered = {start: OfferedTime(start, pid, *_words(start, zone)) for start, pid in merged.items()}
     grouped = {day: [offered[start] for start in starts] for day, starts in group_by_day(offered, zone)}
     days = [(first_day + timedelta(days=n), grouped.get(first_day + timedelta(days=n), []))
             for n in range(WEEK) if first_day + timedelta(days=n) <= last_allowed]

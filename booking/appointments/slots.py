@@ -6,8 +6,10 @@ offset, never a timedelta added across days), so a 9:00 start stays 9:00 on both
 change, as Cal.com #30021 and Easy!Appointments #962 failed to.
 """
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from booking.appointments.hours import WeeklyHours, first_instant_from, wall_time_utc
@@ -23,6 +25,23 @@ _MAX_SLOT_VALUE = 40
 
 
 def local_starts(hours: WeeklyHours, zone: ZoneInfo, day: date, minutes: int) -> list[datetime]:
+    """The consultation starts on one local day, as aware UTC, in order (see _day_starts for the rule).
+
+    Every page of the picker asks for the same days of the same hours again: the answer depends on
+    nothing else, so it is worked out once per (hours, zone, day, length) and then reused.
+    """
+    try:
+        return list(_cached_day_starts(hours, zone, day, minutes))
+    except TypeError:  # hours given as a plain dict, which cannot be a cache key
+        return _day_starts(hours, zone, day, minutes)
+
+
+@lru_cache(maxsize=4096)
+def _cached_day_starts(hours: WeeklyHours, zone: ZoneInfo, day: date, minutes: int) -> tuple[datetime, ...]:
+    return tuple(_day_starts(hours, zone, day, minutes))
+
+
+def _day_starts(hours: WeeklyHours, zone: ZoneInfo, day: date, minutes: int) -> list[datetime]:
     """The consultation starts on one local day, as aware UTC, in order.
 
     The rule, so clock changes neither invent nor lose a slot:
@@ -98,7 +117,7 @@ def free_slots(
         now=now, zone=zone, min_notice=min_notice, horizon_days=horizon_days
     )
     absences = [(_as_utc(start), _as_utc(end)) for start, end in time_off]
-    taken = {_as_utc(cell) for cell in booked_cells}
+    taken = sorted({_as_utc(cell) for cell in booked_cells})
     length = timedelta(minutes=minutes)
     offered: list[datetime] = []
     for offset in range(days):
@@ -108,9 +127,12 @@ def free_slots(
         for start in local_starts(hours, zone, day, minutes):
             if start < earliest:
                 continue
-            if any(away < start + length and start < back for away, back in absences):
+            end = start + length
+            if absences and any(away < end and start < back for away, back in absences):
                 continue
-            if taken.isdisjoint(cells(start, minutes)):
+            # A booked cell starting in [start, end) is one of cells(start): one binary search finds it.
+            first_taken = bisect_left(taken, start)
+            if first_taken == len(taken) or taken[first_taken] >= end:
                 offered.append(start)
     return offered
 
@@ -184,6 +206,8 @@ def _check_minutes(minutes: int) -> None:
 
 def _as_utc(moment: datetime) -> datetime:
     """Refuse naive datetimes: one compared with an aware one would silently never match."""
+    if moment.tzinfo is UTC:  # already UTC (every start this module returns): the picker's common case
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{moment!r} has no time zone")
     return moment.astimezone(UTC)

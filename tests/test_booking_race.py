@@ -1,0 +1,202 @@
+"""The database itself refuses a double booking: 20 patients take one time at once across two gunicorn servers.
+
+Each server runs two worker processes, so four processes race for the same time on the same database.
+Nothing is mocked: real migrations run by `flask db upgrade`, real HTTP, real PostgreSQL and a real
+SQLite file. Exactly one patient may win; the other 19 get the form back, and no request of theirs is stored.
+"""
+
+import http.cookiejar
+import itertools
+import os
+import re
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from booking import create_app
+from booking.extensions import db
+from booking.intake.forms import TIME_TAKEN
+from booking.models import Practitioner
+from tests.client import hidden_fields
+from tests.conftest import free_port, valid_answers
+from tests.test_operations import wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PATIENTS = 20
+SLOT = re.compile(r'name="slot" type="radio" value="([^"]+)"')
+_names = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """An empty database on SQLite (one file both servers share) and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    return request.getfixturevalue("postgres").create_database(f"race_{next(_names)}")
+
+
+@pytest.fixture
+def server_env(tmp_path, database_url) -> dict:
+    """What an operator would set for two servers on one database; the same secret, so either reads a session."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "BOOKING_", "DATABASE_"))}
+    env.update(
+        DATABASE_URL=database_url,
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        OUTBOX_WORKER="false",
+        SUBMIT_RATE_LIMIT="1000 per minute",
+        SECRET_KEY="the-same-secret-for-both-servers",
+    )
+    upgraded = subprocess.run([BIN / "flask", "--app", "booking", "db", "upgrade"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+    assert upgraded.returncode == 0, upgraded.stderr
+    return env
+
+
+@pytest.fixture
+def practitioner(server_env):
+    """One practitioner who works every day, all day, so the real clock always finds a time to fight over."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": server_env["DATABASE_URL"], "TESTING": True})
+    with app.app_context():
+        db.session.add(Practitioner(name="Avery Lee", hours="mon-sun 00:00-23:55"))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def two_servers(server_env, practitioner):
+    """Two gunicorn servers, two workers each, on the same database: the base URLs."""
+    servers, urls = [], []
+    try:
+        for _ in range(2):
+            port = free_port()
+            servers.append(subprocess.Popen(
+                [BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "booking:create_app()"],
+                cwd=ROOT, env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            ))
+            urls.append(f"http://127.0.0.1:{port}")
+        for url in urls:
+            wait_for(f"{url}/healthz")
+        yield urls
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(10)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 303 itself is the answer we count
+
+
+class Patient:
+    """One browser: its own cookie jar, talking to one server."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirects)
+
+    def get_form(self) -> str:
+        with self.opener.open(f"{self.base}/consultation", timeout=30) as response:
+            return response.read().decode()
+
+    def post_form(self, form: dict) -> tuple[int, str, str]:
+        """(status, Location, body) of posting the form, without following a redirect."""
+        body = urllib.parse.urlencode(form, doseq=True).encode()
+        try:
+            with self.opener.open(f"{self.base}/consultation", data=body, timeout=60) as response:
+                return response.status, response.headers.get("Location", ""), response.read().decode()
+        except urllib.error.HTTPError as answer:  # 3xx (not followed), 4xx and 5xx land here
+            return answer.code, answer.headers.get("Location", ""), answer.read().decode()
+
+
+def first_offered_time(page: str) -> str:
+    times = [value for value in SLOT.findall(page) if value != "none"]
+    assert times, "the form offers no time"
+    return times[0]
+
+
+def test_twenty_patients_at_once_across_two_servers_one_gets_the_time(two_servers, server_env):
+    patients = [Patient(two_servers[n % 2]) for n in range(PATIENTS)]
+    pages = [patient.get_form() for patient in patients]
+    wanted = first_offered_time(pages[0])
+    assert all(wanted in SLOT.findall(page) for page in pages)
+    forms = [{**hidden_fields(page, "/consultation"), **valid_answers(slot=wanted, name=f"Patient {n}")}
+             for n, page in enumerate(pages)]
+    assert all(form["csrf_token"] and form["submission_token"] for form in forms)
+
+    start_together = threading.Barrier(PATIENTS)
+    answers: list = [None] * PATIENTS
+
+    def take_the_time(n: int) -> None:
+        start_together.wait()
+        answers[n] = patients[n].post_form(forms[n])
+
+    threads = [threading.Thread(target=take_the_time, args=(n,)) for n in range(PATIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    statuses = sorted(status for status, _, _ in answers)
+    assert statuses == [200] * (PATIENTS - 1) + [303], statuses  # no 500, no 503, no second winner
+    [winner] = [n for n, (status, _, _) in enumerate(answers) if status == 303]
+    assert urllib.parse.urlsplit(answers[winner][1]).path == "/consultation/sent"
+    for n, (status, _, body) in enumerate(answers):
+        if n != winner:
+            assert TIME_TAKEN in body
+            assert f'value="Patient {n}"' in body  # every answer kept on screen
+            assert wanted not in SLOT.findall(body)  # fresh times, without the one just taken
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": server_env["DATABASE_URL"], "TESTING": True})
+    with app.app_context():
+        count = lambda table: db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: E731
+        assert count("appointment") == 1
+        assert count("booked_cell") == app.config["CONSULTATION_MINUTES"] // 5
+        assert count("consultation_request") == 1  # the losers' answers came back on screen, not into the inbox
+        assert db.session.execute(text("SELECT name FROM consultation_request")).scalar_one() == f"Patient {winner}"
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_app(request, make_app):
+    """The app on a migrated SQLite file and on a migrated PostgreSQL database."""
+    if request.param == "sqlite":
+        return make_app(MAIL_SERVER="")
+    return make_app(MAIL_SERVER="", SQLALCHEMY_DATABASE_URI=request.getfixturevalue("postgres_url"))
+
+
+def store_a_held_time_and_a_waiting_patient(app) -> None:
+    """One request holding a time (an appointment row) and one waiting for a time (a waitlist row)."""
+    with app.app_context():
+        db.session.add(Practitioner(name="Avery Lee", hours="mon-sun 00:00-23:55"))
+        db.session.commit()
+    client = app.test_client()
+    wanted = first_offered_time(client.get("/consultation").get_data(as_text=True))
+    assert client.post_form("/consultation", valid_answers(slot=wanted)).status_code == 303
+    waiting = app.test_client()
+    assert waiting.post_form("/consultation", valid_answers(slot="none", waitlist="y")).status_code == 303
+
+
+@pytest.mark.parametrize("table", ["appointment", "waitlist_entry"])
+def test_a_status_typo_is_refused_by_the_database(any_db_app, table):
+    store_a_held_time_and_a_waiting_patient(any_db_app)
+    with any_db_app.app_context():
+        assert db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 1
+        with pytest.raises(IntegrityError):
+            db.session.execute(text(f"UPDATE {table} SET status = 'nwe'"))
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.execute(text(f"SELECT status FROM {table}")).scalar_one() != "nwe"
