@@ -79,3 +79,42 @@ def make_staff(email: str = "desk@clinic.test", password: str = PASSWORD, *, is_
     db.session.add(staff)
     db.session.commit()
     return staff
+
+
+def make_practitioner(name: str = "Avery Lee", hours: str = "mon-fri 09:00-12:00,13:00-17:00",
+                      **overrides) -> "Practitioner":
+    """An active practitioner with weekday hours, stored in the canonical spec as the app stores it."""
+    from booking.appointments.hours import format_hours, parse_hours
+    from booking.models import Practitioner
+
+    practitioner = Practitioner(name=name, hours=format_hours(parse_hours(hours)), **overrides)
+    db.session.add(practitioner)
+    db.session.commit()
+    return practitioner
+
+
+def make_appointment(practitioner, starts_at, *, status=None, consultation=None, **overrides) -> "Appointment":
+    """An appointment holding its time cells (naive-UTC `starts_at`), for a new request unless one is given."""
+    from datetime import UTC, timedelta
+
+    from flask import current_app
+
+    from booking.appointments.slots import cells
+    from booking.models import Appointment, BookedCell
+    from booking.states import AppointmentStatus
+
+    minutes = current_app.config["CONSULTATION_MINUTES"]
+    appointment = Appointment(
+        consultation_request=consultation or make_request(notifications=False),
+        practitioner_id=practitioner.id, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes),
+        status=status or AppointmentStatus.HELD, **overrides,
+    )
+    db.session.add(appointment)
+    db.session.flush()
+    if appointment.holds_time:
+        db.session.add_all(
+            BookedCell(practitioner_id=practitioner.id, starts_at=cell.replace(tzinfo=None), appointment_id=appointment.id)
+            for cell in cells(starts_at.replace(tzinfo=UTC), minutes)
+        )
+    db.session.commit()
+    return appointment
