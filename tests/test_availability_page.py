@@ -10,6 +10,7 @@ import time_machine
 from booking.extensions import db
 from booking.models import Practitioner, TimeOff
 from tests.factories import make_practitioner
+from tests.fixtures.staff import log_in
 
 PAGE = "/staff/availability"
 SPEC_HINT_EXAMPLE = "mon-fri 09:00-12:00,13:00-17:00; sat 08:00-12:00"
@@ -46,8 +47,6 @@ def stored(app, practitioner_id: int) -> Practitioner:
 
 def test_only_administrators_see_it_and_its_link(app, client, staff, avery, boss):
     assert client.get(PAGE).status_code == 302  # not logged in: to the login page
-    from tests.fixtures.staff import log_in
-
     assert log_in(client, "desk@clinic.test").status_code == 303
     assert client.get(PAGE).status_code == 403
     token = client.csrf_token("/staff")
