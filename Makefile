@@ -31,6 +31,8 @@ system-packages:
 
 run: setup
 	$(BIN)/flask --app booking db upgrade
+	@# A fresh machine shows bookable times: development seeds "Demo therapist" when there is no practitioner.
+	[ "$${BOOKING_ENV:-development}" != development ] || $(BIN)/flask --app booking seed-demo
 	$(BIN)/gunicorn --bind 127.0.0.1:$${PORT:-5000} --threads 4 --access-logfile - \
 		--access-logformat $(ACCESS_LOG_FORMAT) 'booking:create_app()'
 

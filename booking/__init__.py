@@ -150,12 +150,15 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from booking.appointments.commands import practitioner_group, seed_demo_command
     from booking.outbox.commands import send_mail_command
     from booking.staff.commands import create_staff_command, purge_command
 
     app.cli.add_command(send_mail_command)
     app.cli.add_command(create_staff_command)
     app.cli.add_command(purge_command)
+    app.cli.add_command(practitioner_group)
+    app.cli.add_command(seed_demo_command)
 
 
 def register_outbox_worker(app: Flask) -> None:

@@ -108,3 +108,30 @@ def make_appointment(start, *, practitioner=None, consultation=None, status=None
         appointment.status = status
     db.session.commit()
     return appointment
+
+
+def make_appointment_at(practitioner, starts_at, *, status=None, consultation=None, **overrides) -> "Appointment":
+    """An appointment holding its time cells (naive-UTC `starts_at`), for a new request unless one is given."""
+    from datetime import UTC, timedelta
+
+    from flask import current_app
+
+    from booking.appointments.slots import cells
+    from booking.models import Appointment, BookedCell
+    from booking.states import AppointmentStatus
+
+    minutes = current_app.config["CONSULTATION_MINUTES"]
+    appointment = Appointment(
+        consultation_request=consultation or make_request(notifications=False),
+        practitioner_id=practitioner.id, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes),
+        status=status or AppointmentStatus.HELD, **overrides,
+    )
+    db.session.add(appointment)
+    db.session.flush()
+    if appointment.holds_time:
+        db.session.add_all(
+            BookedCell(practitioner_id=practitioner.id, starts_at=cell.replace(tzinfo=None), appointment_id=appointment.id)
+            for cell in cells(starts_at.replace(tzinfo=UTC), minutes)
+        )
+    db.session.commit()
+    return appointment

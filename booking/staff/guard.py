@@ -13,9 +13,10 @@ from booking.models import StaffUser
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-# The only page under /staff a stranger may see. Everything else is refused by require_staff(),
-# so a route added later is protected without anyone remembering to protect it.
-PUBLIC_ENDPOINTS = {"staff.login"}
+# The only pages under /staff a stranger may see: the login page, and a practitioner's calendar feed,
+# which calendar apps fetch without a session (its unguessable, revocable token is the key). Everything
+# else is refused by require_staff(), so a route added later is protected without anyone remembering to.
+PUBLIC_ENDPOINTS = {"staff.login", "staff.calendar_feed"}
 
 
 @login_manager.user_loader
@@ -48,7 +49,7 @@ def keep_out_of_caches(response):
 
 
 def admin_required(view):
-    """For team management, CSV export and erasure."""
+    """For team management, practitioners' availability, CSV export and erasure."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
