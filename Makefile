@@ -6,7 +6,7 @@ CHROMIUM := /usr/bin/chromium
 # Path without query string, and no Referer: inbox searches (names, emails) stay out of the access log.
 ACCESS_LOG_FORMAT := '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 
-.PHONY: run test setup setup-test system-packages bench lighthouse
+.PHONY: run test setup setup-test system-packages bench lighthouse translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,9 +14,15 @@ $(BIN)/python:
 
 setup: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(MAKE) translations
+
+# The Spanish catalogue is compiled from its .po on every setup, never committed as a .mo.
+translations:
+	$(BIN)/pybabel compile --statistics -d booking/translations
 
 setup-test: $(BIN)/python system-packages
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(MAKE) translations
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download cannot work here);
 # database tests start a real PostgreSQL server from its binaries.

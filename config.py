@@ -101,6 +101,12 @@ class Config:
     CLINIC_ADDRESS = _env_list("CLINIC_ADDRESS", "120 Juniper Street|Suite 4|Springfield", sep="|")
     CLINIC_HOURS = _env_list("CLINIC_HOURS", "Monday to Friday, 7 am to 7 pm|Saturday, 8 am to 12 noon", sep="|")
     CLINIC_RESPONSE_TIME = os.environ.get("CLINIC_RESPONSE_TIME", "within one working day")
+    # The same two, as Spanish-speaking patients read them.
+    CLINIC_HOURS_ES = _env_list("CLINIC_HOURS_ES", "De lunes a viernes, de 7 a. m. a 7 p. m.|Sábados, de 8 a. m. a 12 del mediodía", sep="|")
+    CLINIC_RESPONSE_TIME_ES = os.environ.get("CLINIC_RESPONSE_TIME_ES", "en un día hábil")
+    # Languages (besides English and Spanish) in which the language-help notice tells patients that
+    # help is free: codes from booking/public/language_help.toml.
+    LANGUAGE_ASSISTANCE = _env_list("LANGUAGE_ASSISTANCE", "zh,vi,tl,ko,ru,ar,fr,ht")
     CLINIC_EMERGENCY_NUMBER = os.environ.get("CLINIC_EMERGENCY_NUMBER", "911")
 
 

@@ -98,21 +98,24 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from booking import templating
+    from booking import i18n, templating
     from booking.phone import to_e164
     from booking.intake.views import bp as intake_bp
     from booking.public.views import bp as public_bp
     from booking.staff import bp as staff_bp
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(intake_bp)
+    # Patients read these pages in English at their own URLs, and in Spanish under /es; staff in English.
+    i18n.register_in_both_languages(app, public_bp)
+    i18n.register_in_both_languages(app, intake_bp)
     app.register_blueprint(staff_bp)
+    i18n.register(app)
     templating.register(app)
 
     @app.context_processor
     def clinic_details() -> dict:
-        """Every template may show the clinic's name, phone, address and hours."""
+        """Every template may show the clinic's name, phone, address and hours (in the page's language)."""
         cfg = app.config
+        spanish = i18n.current_language() == "es"
         return {
             "clinic": {
                 "name": cfg["CLINIC_NAME"],
@@ -121,8 +124,8 @@ def register_blueprints(app: Flask) -> None:
                 or "".join(ch for ch in cfg["CLINIC_PHONE"] if ch.isdigit() or ch == "+"),
                 "email": cfg["CLINIC_PUBLIC_EMAIL"],
                 "address": cfg["CLINIC_ADDRESS"],
-                "hours": cfg["CLINIC_HOURS"],
-                "response_time": cfg["CLINIC_RESPONSE_TIME"],
+                "hours": cfg["CLINIC_HOURS_ES"] if spanish else cfg["CLINIC_HOURS"],
+                "response_time": cfg["CLINIC_RESPONSE_TIME_ES"] if spanish else cfg["CLINIC_RESPONSE_TIME"],
                 "emergency_number": cfg["CLINIC_EMERGENCY_NUMBER"],
             }
         }

@@ -75,9 +75,9 @@ def _weekly_hours(spec: str) -> WeeklyHours:
 
 
 @lru_cache(maxsize=8192)
-def _words(start: datetime, zone: ZoneInfo) -> tuple[str, str]:
-    """A start's label and radio value; the same week's times are written again on every page view."""
-    return slot_label(start, zone), slot_value(start, zone)
+def _words(start: datetime, zone: ZoneInfo, language: str) -> tuple[str, str]:
+    """A start's label (in the page's language) and radio value; the same week is written on every view."""
+    return slot_label(start, zone, language), slot_value(start, zone)
 
 
 def _practitioners(practitioner_id: int | None) -> list[Practitioner]:
@@ -146,14 +146,14 @@ def practitioner_load(ids: list[int]) -> dict[int, int]:
 
 
 def week_of_times(asked: date | None = None, practitioner_id: int | None = None,
-                  now: datetime | None = None) -> WeekOfTimes:
+                  now: datetime | None = None, language: str = "en") -> WeekOfTimes:
     """Free times for one week, merged across practitioners (or one practitioner's), grouped by day."""
     zone = clinic_zone()
     first_allowed, last_allowed = window(now)
     first_day = week_start(asked, now)
     per_practitioner = free_times_by_practitioner(first_day, WEEK, practitioner_id, now)
     merged = merge_practitioners(per_practitioner, practitioner_load(list(per_practitioner)))
-    offered = {start: OfferedTime(start, pid, *_words(start, zone)) for start, pid in merged.items()}
+    offered = {start: OfferedTime(start, pid, *_words(start, zone, language)) for start, pid in merged.items()}
     grouped = {day: [offered[start] for start in starts] for day, starts in group_by_day(offered, zone)}
     days = [(first_day + timedelta(days=n), grouped.get(first_day + timedelta(days=n), []))
             for n in range(WEEK) if first_day + timedelta(days=n) <= last_allowed]

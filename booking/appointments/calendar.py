@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from email.utils import parseaddr
 
 from flask import current_app
+from flask_babel import gettext
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from booking.clock import clinic_zone
@@ -31,9 +32,10 @@ def appointment_ics(appointment: Appointment, method: str = "REQUEST") -> bytes:
     event.add("dtstamp", utcnow().replace(tzinfo=UTC))
     event.add("dtstart", appointment.starts_at.replace(tzinfo=UTC).astimezone(zone))
     event.add("dtend", appointment.ends_at.replace(tzinfo=UTC).astimezone(zone))
-    event.add("summary", f"Consultation at {cfg['CLINIC_NAME']}")
-    event.add("description", f"Reference {appointment.consultation_request.reference}. "
-                             f"To change or cancel, call {cfg['CLINIC_PHONE']}.")
+    event.add("summary", gettext("Consultation at %(clinic)s", clinic=cfg["CLINIC_NAME"]))
+    event.add("description", gettext("Reference %(reference)s. To change or cancel, call %(phone)s.",
+                                      reference=appointment.consultation_request.reference,
+                                      phone=cfg["CLINIC_PHONE"]))
     event.add("location", vText(", ".join(cfg["CLINIC_ADDRESS"])))
     _, sender = parseaddr(cfg["MAIL_DEFAULT_SENDER"])
     organizer = vCalAddress(f"mailto:{sender}")

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, render_template
+from flask_babel import gettext
 from flask_mail import Message
 
 from booking.appointments.calendar import appointment_ics
@@ -10,11 +11,17 @@ from booking.appointments.links import manage_url, waitlist_url
 from booking.appointments.slots import slot_label
 from booking.clock import clinic_zone
 from booking.extensions import db
+from booking.i18n import in_language
 from booking.models import Appointment, Notification, WaitlistEntry, utcnow
 from booking.outbox.admin import withdraw_pending
 from booking.outbox.queue import enqueue
 from booking.outbox.registry import register_email
 from booking.states import AppointmentStatus, WaitlistStatus
+
+def _(text: str) -> str:
+    """Marks a subject for translation; _patient_message translates it in the patient's language."""
+    return text
+
 
 APPOINTMENT_CONFIRMED = "appointment_confirmed"
 APPOINTMENT_OFFERED = "appointment_offered"
@@ -24,22 +31,24 @@ APPOINTMENT_REMINDER = "appointment_reminder"
 WAITLIST_OFFER = "waitlist_offer"
 
 
-def when(appointment: Appointment) -> str:
-    """'Tuesday 16 March, 9:00 am', on the clinic's clock."""
-    return slot_label(appointment.starts_at.replace(tzinfo=UTC), clinic_zone())
+def when(appointment: Appointment, language: str = "en") -> str:
+    """'Tuesday 16 March, 9:00 am' (or 'martes 16 de marzo, 9:00'), on the clinic's clock."""
+    return slot_label(appointment.starts_at.replace(tzinfo=UTC), clinic_zone(), language)
 
 
 def _patient_message(template: str, subject: str, appointment: Appointment, **context) -> Message:
+    """A patient's email, in the language they wrote in; `subject` is marked for translation by the caller."""
     consultation = appointment.consultation_request
-    context = {"name": consultation.name, "reference": consultation.reference, "when": when(appointment),
-               "manage_link": manage_url(appointment), "cutoff_hours": current_app.config["CANCEL_CUTOFF_HOURS"],
-               **context}
-    return Message(
-        subject=f"{subject} [{consultation.reference}] - {current_app.config['CLINIC_NAME']}",
-        recipients=[consultation.email],
-        body=render_template(f"email/{template}.txt", **context),
-        html=render_template(f"email/{template}.html", **context),
-    )
+    with in_language(consultation.language):
+        context = {"name": consultation.name, "reference": consultation.reference,
+                   "when": when(appointment, consultation.language), "manage_link": manage_url(appointment),
+                   "cutoff_hours": current_app.config["CANCEL_CUTOFF_HOURS"], **context}
+        return Message(
+            subject=f"{gettext(subject)} [{consultation.reference}] - {current_app.config['CLINIC_NAME']}",
+            recipients=[consultation.email],
+            body=render_template(f"email/{template}.txt", **context),
+            html=render_template(f"email/{template}.html", **context),
+        )
 
 
 def confirmation(notification: Notification) -> Message | None:
@@ -47,9 +56,10 @@ def confirmation(notification: Notification) -> Message | None:
     appointment = notification.consultation_request.appointment
     if appointment is None or appointment.status is not AppointmentStatus.CONFIRMED:
         return None  # released or cancelled before it went out: the cancellation says so instead
-    message = _patient_message("appointment_confirmed", "Your consultation is confirmed", appointment)
-    message.attach("consultation.ics", "text/calendar; method=REQUEST; charset=UTF-8",
-                   appointment_ics(appointment, "REQUEST"))
+    message = _patient_message("appointment_confirmed", _("Your consultation is confirmed"), appointment)
+    with in_language(appointment.consultation_request.language):
+        invite = appointment_ics(appointment, "REQUEST")
+    message.attach("consultation.ics", "text/calendar; method=REQUEST; charset=UTF-8", invite)
     return message
 
 
@@ -58,7 +68,7 @@ def offered(notification: Notification) -> Message | None:
     appointment = notification.consultation_request.appointment
     if appointment is None or appointment.status is not AppointmentStatus.OFFERED:
         return None
-    return _patient_message("appointment_offered", "We can offer you another time", appointment)
+    return _patient_message("appointment_offered", _("We can offer you another time"), appointment)
 
 
 def cancellation(notification: Notification) -> Message | None:
@@ -66,9 +76,10 @@ def cancellation(notification: Notification) -> Message | None:
     appointment = notification.consultation_request.appointment
     if appointment is None:
         return None
-    message = _patient_message("appointment_cancelled", "Your consultation is cancelled", appointment)
-    message.attach("consultation.ics", "text/calendar; method=CANCEL; charset=UTF-8",
-                   appointment_ics(appointment, "CANCEL"))
+    message = _patient_message("appointment_cancelled", _("Your consultation is cancelled"), appointment)
+    with in_language(appointment.consultation_request.language):
+        cancel = appointment_ics(appointment, "CANCEL")
+    message.attach("consultation.ics", "text/calendar; method=CANCEL; charset=UTF-8", cancel)
     return message
 
 
@@ -94,7 +105,7 @@ def reminder(notification: Notification) -> Message | None:
             or notification.payload.get("starts_at") != appointment.starts_at.isoformat()
             or appointment.starts_at <= utcnow()):
         return None
-    return _patient_message("appointment_reminder", "Reminder: your consultation", appointment)
+    return _patient_message("appointment_reminder", _("Reminder: your consultation"), appointment)
 
 
 def waitlist_offer(notification: Notification) -> Message | None:
@@ -105,14 +116,16 @@ def waitlist_offer(notification: Notification) -> Message | None:
     if start <= utcnow().replace(tzinfo=UTC) or entry is None or entry.status is not WaitlistStatus.WAITING:
         return None
     link = waitlist_url(consultation, notification.payload["practitioner_id"], start)
-    context = {"name": consultation.name, "reference": consultation.reference,
-               "when": slot_label(start, clinic_zone()), "link": link}
-    return Message(
-        subject=f"A consultation time has come free [{consultation.reference}] - {current_app.config['CLINIC_NAME']}",
-        recipients=[consultation.email],
-        body=render_template("email/waitlist_offer.txt", **context),
-        html=render_template("email/waitlist_offer.html", **context),
-    )
+    with in_language(consultation.language):
+        context = {"name": consultation.name, "reference": consultation.reference,
+                   "when": slot_label(start, clinic_zone(), consultation.language), "link": link}
+        return Message(
+            subject=f"{gettext('A consultation time has come free')} [{consultation.reference}] - "
+                    f"{current_app.config['CLINIC_NAME']}",
+            recipients=[consultation.email],
+            body=render_template("email/waitlist_offer.txt", **context),
+            html=render_template("email/waitlist_offer.html", **context),
+        )
 
 
 _BUILDERS = {

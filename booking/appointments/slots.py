@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
 from booking.appointments.hours import WeeklyHours, first_instant_from, wall_time_utc
 
 CELL_MINUTES = 5
@@ -163,9 +165,18 @@ def group_by_day(starts: Iterable[datetime], zone: ZoneInfo) -> list[tuple[date,
     return list(days.items())
 
 
-def slot_label(start_utc: datetime, zone: ZoneInfo) -> str:
-    """The start as a person says it, "Monday 15 March, 9:00 am", whatever the server's locale."""
+# Spanish as it is written on a clinic's appointment card: "lunes 15 de marzo, 9:00".
+_BABEL_PATTERNS = {"es": "EEEE d 'de' MMMM, H:mm"}
+
+
+def slot_label(start_utc: datetime, zone: ZoneInfo, locale: str = "en") -> str:
+    """The start as a person says it, "Monday 15 March, 9:00 am", whatever the server's locale.
+
+    Other languages use Babel's names for days and months (CLDR) with the clinic's own pattern.
+    """
     local = _as_utc(start_utc).astimezone(zone)
+    if locale in _BABEL_PATTERNS:
+        return format_datetime(local, _BABEL_PATTERNS[locale], locale=locale)
     hour = local.hour % 12 or 12
     noon = "am" if local.hour < 12 else "pm"
     day_name, month_name = _DAY_NAMES[local.weekday()], _MONTH_NAMES[local.month - 1]

@@ -1,5 +1,6 @@
 """The form's allow-listed answers and their wording, loaded from choices.toml."""
 
+from flask_babel import lazy_gettext
 from wtforms.fields.choices import SelectChoice
 
 from booking.intake.wording import load_wording
@@ -10,8 +11,8 @@ def all_choices() -> dict[str, dict[str, str]]:
 
 
 def choices(group: str) -> list[SelectChoice]:
-    """The options for one question (stored key, patient-facing words), in the file's order."""
-    return [SelectChoice(key, words) for key, words in all_choices()[group].items()]
+    """The options for one question (stored key, patient-facing words in the page's language), in order."""
+    return [SelectChoice(key, lazy_gettext(words)) for key, words in all_choices()[group].items()]
 
 
 def label(group: str, key: str) -> str:

@@ -1,10 +1,12 @@
 """The emails a consultation request owes: one small function each, rendering a .txt and an .html template."""
 
 from flask import current_app, render_template
+from flask_babel import gettext
 from flask_mail import Message
 
 from booking.appointments.emails import when
 from booking.clock import clinic_time
+from booking.i18n import in_language
 from booking.intake.answers import answer_sections, flag_labels
 from booking.intake.choices import label
 from booking.models import ConsultationRequest, Notification
@@ -57,14 +59,15 @@ def acknowledge_patient(consultation: ConsultationRequest) -> Message:
     clinic_name = current_app.config["CLINIC_NAME"]
     appointment = consultation.appointment
     held = appointment is not None and appointment.status is AppointmentStatus.HELD
-    context = {"reference": consultation.reference, "name": consultation.name,
-               "held_when": when(appointment) if held else None}
-    return Message(
-        subject=f"We received your consultation request [{consultation.reference}] - {clinic_name}",
-        recipients=[consultation.email],
-        body=render_template("email/patient_acknowledgement.txt", **context),
-        html=render_template("email/patient_acknowledgement.html", **context),
-    )
+    with in_language(consultation.language):
+        context = {"reference": consultation.reference, "name": consultation.name,
+                   "held_when": when(appointment, consultation.language) if held else None}
+        return Message(
+            subject=f"{gettext('We received your consultation request')} [{consultation.reference}] - {clinic_name}",
+            recipients=[consultation.email],
+            body=render_template("email/patient_acknowledgement.txt", **context),
+            html=render_template("email/patient_acknowledgement.html", **context),
+        )
 
 
 def _about_its_request(build):

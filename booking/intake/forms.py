@@ -136,6 +136,10 @@ class ConsultationForm(FlaskForm):
         RadioField, "contact_method", "Choose how you would like us to contact you from the options listed.",
         required="Choose how you would like us to contact you.",
     )
+    consultation_language = allowed_choice(
+        RadioField, "consultation_language", "Choose a language from the options listed.", optional=True
+    )
+    interpreter = allowed_choice(RadioField, "interpreter", "Choose yes or no.", optional=True)
 
     condition = allowed_choice(
         RadioField, "condition", "Choose what brings you to us from the options listed.",

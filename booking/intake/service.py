@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from booking.appointments.service import TimeTaken, candidates, cells_taken, hold_time, join_waitlist
 from booking.extensions import db
+from booking.i18n import current_language
 from booking.intake.emails import enqueue_request_emails
 from booking.models import ConsultationRequest
 
@@ -97,6 +98,9 @@ def answers_from(form) -> dict:
         "phone": form.phone.data or "",
         "phone_e164": getattr(form.phone, "e164", "") if form.phone.data else "",
         "contact_method": form.contact_method.data,
+        "language": current_language(),
+        "consultation_language": form.consultation_language.data or "",
+        "interpreter": form.interpreter.data or "",
         "condition": form.condition.data,
         "condition_other": (form.condition_other.data or "") if form.condition.data == "other" else "",
         "body_area": form.body_area.data or "",

@@ -11,6 +11,7 @@ from booking.appointments.availability import WeekOfTimes, active_practitioners,
 from booking.appointments.emails import when
 from booking.appointments.service import TimeTaken
 from booking.extensions import csrf, db, limiter
+from booking.i18n import current_language
 from booking.intake.forms import NO_TIME, TIME_TAKEN, ConsultationForm
 from booking.intake.service import ChosenTime, answers_from, find_by_reference, record_consultation_request
 from booking.outbox.worker import wake_outbox_worker
@@ -41,7 +42,7 @@ def _time_picker(form: ConsultationForm) -> WeekOfTimes | None:
     if request.method == "GET":
         form.practitioner.data = request.args.get("practitioner", "")
     asked = request.form.get("show_week") if request.method == "POST" else request.args.get("from")
-    return week_of_times(_asked_day(asked), form.chosen_practitioner())
+    return week_of_times(_asked_day(asked), form.chosen_practitioner(), language=current_language())
 
 
 def _form_page(form: ConsultationForm, week: WeekOfTimes | None, status: int = 200, **context):

@@ -33,6 +33,10 @@ class ConsultationRequest(db.Model):
     phone: Mapped[str] = mapped_column(String(PHONE_MAX), default="")
     phone_e164: Mapped[str] = mapped_column(String(PHONE_E164_MAX), default="", index=True)
     contact_method: Mapped[str] = mapped_column(String(16))
+    # The language of the pages the patient wrote in; every email to them goes in it.
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    consultation_language: Mapped[str] = mapped_column(String(16), default="")
+    interpreter: Mapped[str] = mapped_column(String(8), default="")
 
     condition: Mapped[str] = mapped_column(String(32))
     condition_other: Mapped[str] = mapped_column(String(CONDITION_OTHER_MAX), default="")

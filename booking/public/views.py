@@ -5,6 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from booking.extensions import db
+from booking.public.language_help import language_notices
 
 bp = Blueprint("public", __name__)
 
@@ -17,6 +18,13 @@ def dry_needling():
 @bp.get("/privacy")
 def privacy():
     return render_template("public/privacy.html", retention_days=current_app.config["RETENTION_DAYS"])
+
+
+@bp.get("/language-help")
+def language_help():
+    """The notice that language help is free, in English, Spanish and each language the clinic lists."""
+    notices = language_notices(current_app.config["LANGUAGE_ASSISTANCE"], current_app.config["CLINIC_PHONE"])
+    return render_template("public/language_help.html", notices=notices)
 
 
 @bp.get("/healthz")
