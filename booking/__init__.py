@@ -100,6 +100,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from booking import templating
     from booking.phone import to_e164
+    from booking.appointments.views import bp as appointments_bp
     from booking.intake.views import bp as intake_bp
     from booking.public.views import bp as public_bp
     from booking.staff import bp as staff_bp
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(intake_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(appointments_bp)
     templating.register(app)
 
     @app.context_processor

@@ -79,3 +79,46 @@ def make_staff(email: str = "desk@clinic.test", password: str = PASSWORD, *, is_
     db.session.add(staff)
     db.session.commit()
     return staff
+
+
+def make_practitioner(name: str = "Avery Lee", hours: str = "mon-fri 09:00-12:00,13:00-17:00",
+                      **overrides):
+    """An active practitioner with weekday hours (a spec as `flask practitioner hours` takes it)."""
+    from booking.appointments.hours import format_hours, parse_hours
+    from booking.models import Practitioner
+
+    practitioner = Practitioner(name=name, hours=format_hours(parse_hours(hours)), **overrides)
+    db.session.add(practitioner)
+    db.session.commit()
+    return practitioner
+
+
+def first_free_time(practitioner_id: int | None = None, after=None):
+    """The first time the picker offers (aware UTC), from the week that holds `after` (a local date)."""
+    from booking.appointments.availability import week_of_times
+
+    week = week_of_times(after, practitioner_id)
+    while True:
+        for _, times in week.days:
+            if times:
+                return times[0]
+        assert week.later is not None, "no free time within the booking horizon"
+        week = week_of_times(week.later, practitioner_id)
+
+
+def make_appointment(consultation: ConsultationRequest | None = None, *, start=None, practitioner=None,
+                     confirmed: bool = True, **request_overrides):
+    """An appointment held the way the intake holds one (cells included), then confirmed by the desk unless told not.
+
+    Confirming queues the confirmation and its reminder, as the front desk's click does.
+    """
+    from booking.appointments import service
+
+    consultation = consultation or make_request(**request_overrides)
+    practitioner = practitioner or make_practitioner()
+    start = start or first_free_time(practitioner.id).start
+    appointment = service.hold_time(consultation, start, practitioner.id)
+    db.session.commit()
+    if confirmed:
+        service.confirm(appointment)
+    return appointment
