@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, render_template
 from flask_mail import Message
 
+from booking.appointments.availability import practitioners_free_at
 from booking.appointments.calendar import appointment_ics
 from booking.appointments.links import manage_url, waitlist_url
 from booking.appointments.slots import slot_label
@@ -104,6 +105,8 @@ def waitlist_offer(notification: Notification) -> Message | None:
     entry = consultation.waitlist_entry
     if start <= utcnow().replace(tzinfo=UTC) or entry is None or entry.status is not WaitlistStatus.WAITING:
         return None
+    if not practitioners_free_at(start, notification.payload["practitioner_id"]):
+        return None  # someone took it before this email went out: do not offer what is gone
     link = waitlist_url(consultation, notification.payload["practitioner_id"], start)
     context = {"name": consultation.name, "reference": consultation.reference,
                "when": slot_label(start, clinic_zone()), "link": link}

@@ -159,11 +159,11 @@ def _stop_waiting(consultation: ConsultationRequest) -> None:
 
 def book_from_waitlist(consultation: ConsultationRequest, start: datetime, practitioner_id: int) -> Appointment:
     """A waiting patient takes a freed time with one POST: first come, first served, by the same cells."""
-    if not practitioners_free_at(start, practitioner_id):
-        raise TimeTaken(start)
     appointment = consultation.appointment
     if appointment is not None and appointment.holds_time:
         raise NotAllowed("You already have a consultation time.")
+    if not practitioners_free_at(start, practitioner_id):
+        raise TimeTaken(start)
     _stop_waiting(consultation)
     if appointment is None:
         appointment = Appointment(consultation_request=consultation, status=AppointmentStatus.CONFIRMED)
