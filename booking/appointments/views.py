@@ -98,12 +98,12 @@ def _asked_day(text: str | None) -> date | None:
         return None
 
 
-def _picker(appointment: Appointment, token: str, asked: date | None, error: str | None = None,
-            status: int = 200):
+def _picker(appointment: Appointment, token: str, asked: date | None, error: str | None = None):
+    """The week of times; a mistake comes back with 200, as the form's do (browsers log any 4xx page)."""
     return render_template(
         "appointments/change.html", appointment=appointment, token=token, when=when(appointment),
         week=week_of_times(asked), error=error,
-    ), status
+    ), 200
 
 
 @bp.get("/<token>/change")
@@ -123,11 +123,11 @@ def change_time(token: str):
     try:
         start = parse_slot_value(request.form.get("slot", ""), clinic_zone())
     except ValueError:
-        return _picker(appointment, token, asked, CHOOSE_A_TIME, 400)
+        return _picker(appointment, token, asked, CHOOSE_A_TIME)
     try:
         service.move(appointment, start)
     except service.TimeTaken:
-        return _picker(appointment, token, asked, TIME_TAKEN, CONFLICT)
+        return _picker(appointment, token, asked, TIME_TAKEN)
     except service.NotAllowed:
         return _manage_page(appointment, token, CONFLICT, refused=True)
     wake_outbox_worker(current_app)
