@@ -21,7 +21,8 @@ def add_security_headers(response: Response) -> Response:
     headers = response.headers
     headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "same-origin"
+    # A page whose address is a secret (a patient's manage link) sets a stricter policy itself.
+    headers.setdefault("Referrer-Policy", "same-origin")
     headers["X-Frame-Options"] = "DENY"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
     if current_app.config.get("HSTS"):

@@ -135,3 +135,34 @@ def make_appointment_at(practitioner, starts_at, *, status=None, consultation=No
         )
     db.session.commit()
     return appointment
+
+
+def first_free_time(practitioner_id: int | None = None, after=None):
+    """The first time the picker offers (aware UTC), from the week that holds `after` (a local date)."""
+    from booking.appointments.availability import week_of_times
+
+    week = week_of_times(after, practitioner_id)
+    while True:
+        for _, times in week.days:
+            if times:
+                return times[0]
+        assert week.later is not None, "no free time within the booking horizon"
+        week = week_of_times(week.later, practitioner_id)
+
+
+def make_confirmed_appointment(consultation: ConsultationRequest | None = None, *, start=None, practitioner=None,
+                               confirmed: bool = True, **request_overrides):
+    """An appointment held the way the intake holds one (cells included), then confirmed by the desk unless told not.
+
+    Confirming queues the confirmation and its reminder, as the front desk's click does.
+    """
+    from booking.appointments import service
+
+    consultation = consultation or make_request(**request_overrides)
+    practitioner = practitioner or make_practitioner()
+    start = start or first_free_time(practitioner.id).start
+    appointment = service.hold_time(consultation, start, practitioner.id)
+    db.session.commit()
+    if confirmed:
+        service.confirm(appointment)
+    return appointment

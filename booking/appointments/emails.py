@@ -6,6 +6,7 @@ from flask import current_app, render_template
 from flask_babel import gettext
 from flask_mail import Message
 
+from booking.appointments.availability import practitioners_free_at
 from booking.appointments.calendar import appointment_ics
 from booking.appointments.links import manage_url, waitlist_url
 from booking.appointments.slots import slot_label
@@ -115,6 +116,8 @@ def waitlist_offer(notification: Notification) -> Message | None:
     entry = consultation.waitlist_entry
     if start <= utcnow().replace(tzinfo=UTC) or entry is None or entry.status is not WaitlistStatus.WAITING:
         return None
+    if not practitioners_free_at(start, notification.payload["practitioner_id"]):
+        return None  # someone took it before this email went out: do not offer what is gone
     link = waitlist_url(consultation, notification.payload["practitioner_id"], start)
     with in_language(consultation.language):
         context = {"name": consultation.name, "reference": consultation.reference,

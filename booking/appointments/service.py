@@ -146,11 +146,25 @@ def move(appointment: Appointment, start: datetime, practitioner_id: int | None 
     current_app.logger.info("Appointment for request %s moved", appointment.consultation_request.reference)
 
 
+def _stop_waiting(consultation: ConsultationRequest) -> None:
+    """Mark the patient's place as used, atomically: of two clicks on one link, only one goes on."""
+    taken = db.session.execute(
+        db.update(WaitlistEntry)
+        .where(WaitlistEntry.request_id == consultation.id, WaitlistEntry.status == WaitlistStatus.WAITING)
+        .values(status=WaitlistStatus.BOOKED)
+    ).rowcount
+    if taken != 1:
+        raise NotAllowed("You are no longer on the waiting list.")
+
+
 def book_from_waitlist(consultation: ConsultationRequest, start: datetime, practitioner_id: int) -> Appointment:
     """A waiting patient takes a freed time with one POST: first come, first served, by the same cells."""
+    appointment = consultation.appointment
+    if appointment is not None and appointment.holds_time:
+        raise NotAllowed("You already have a consultation time.")
     if not practitioners_free_at(start, practitioner_id):
         raise TimeTaken(start)
-    appointment = consultation.appointment
+    _stop_waiting(consultation)
     if appointment is None:
         appointment = Appointment(consultation_request=consultation, status=AppointmentStatus.CONFIRMED)
         _place(appointment, start, practitioner_id)
@@ -158,19 +172,14 @@ def book_from_waitlist(consultation: ConsultationRequest, start: datetime, pract
         try:
             db.session.flush()
             _take_cells(appointment)
-            if consultation.waitlist_entry is not None:
-                consultation.waitlist_entry.status = WaitlistStatus.BOOKED
             emails.enqueue_confirmation(appointment)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
             raise TimeTaken(start) from None
         return appointment
-    if consultation.waitlist_entry is not None:
-        consultation.waitlist_entry.status = WaitlistStatus.BOOKED
+    # A cancelled or released appointment takes the new time; its confirmation comes with the change.
     _commit_new_time(appointment, start, [practitioner_id], AppointmentStatus.CONFIRMED)
-    emails.enqueue_confirmation(appointment)
-    db.session.commit()
     return appointment
 
 

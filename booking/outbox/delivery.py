@@ -62,7 +62,7 @@ def deliver_due(now: datetime | None = None, batch_size: int | None = 100,
     report = DeliveryReport()
     due_ids = db.session.execute(
         db.select(Notification.id).where(due(now, honour_backoff))
-        .order_by(Notification.next_attempt_at).limit(batch_size)
+        .order_by(Notification.next_attempt_at, Notification.id).limit(batch_size)
     ).scalars().all()
     in_flight = count_in_flight(now, honour_backoff)
     claims = {nid: token for nid in due_ids if (token := claim(nid, now, honour_backoff))}

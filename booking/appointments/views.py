@@ -1,0 +1,182 @@
+"""The patient's private pages: see, change or cancel one appointment, or take a freed time, with no login.
+
+A GET only shows: mail scanners open every link in an email, so only a POST (with its CSRF token) acts.
+"""
+
+from datetime import date
+
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
+                   url_for)
+
+from booking.appointments import service
+from booking.appointments.availability import aware_now, practitioners_free_at, week_of_times
+from booking.appointments.emails import when
+from booking.appointments.links import appointment_for, manage_token, waitlist_offer_for
+from booking.appointments.slots import parse_slot_value, slot_label
+from booking.clock import clinic_zone
+from booking.models import Appointment
+from booking.outbox.worker import wake_outbox_worker
+from booking.states import AppointmentStatus, WaitlistStatus
+
+bp = Blueprint("appointments", __name__, url_prefix="/appointment")
+
+TIME_TAKEN = "That time was just taken. Please choose another."
+CHOOSE_A_TIME = "Choose one of the times listed."
+CONFLICT = 409
+
+
+@bp.after_request
+def keep_link_private(response):
+    """The token in the address is the key: no cache keeps the page, no index lists it, no Referer leaks it."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _link_not_working():
+    """Forged, mistyped, for another appointment or past its end: one page, never a hint which."""
+    abort(make_response(render_template("appointments/not_found.html"), 404))
+
+
+def _appointment(token: str) -> Appointment:
+    appointment = appointment_for(token)
+    if appointment is None:
+        _link_not_working()
+    return appointment
+
+
+def _manage_page(appointment: Appointment, token: str, status: int = 200, refused: bool = False):
+    late = service.within_cancel_cutoff(appointment)
+    return render_template(
+        "appointments/manage.html", appointment=appointment, token=token, when=when(appointment),
+        late=late, can_change=appointment.holds_time and not late, refused=refused,
+        cutoff_hours=current_app.config["CANCEL_CUTOFF_HOURS"], Status=AppointmentStatus,
+    ), status
+
+
+def _refusal(appointment: Appointment, token: str):
+    """Cancel or change asked for too late, or after the time was let go: the page says why, nothing changes."""
+    if appointment.holds_time and not service.within_cancel_cutoff(appointment):
+        return None
+    return _manage_page(appointment, token, CONFLICT, refused=True)
+
+
+@bp.get("/<token>")
+def manage(token: str):
+    return _manage_page(_appointment(token), token)
+
+
+@bp.post("/<token>/cancel")
+def cancel(token: str):
+    appointment = _appointment(token)
+    if (refused := _refusal(appointment, token)) is not None:
+        return refused
+    service.cancel(appointment)
+    wake_outbox_worker(current_app)
+    flash("Your consultation is cancelled. We have emailed you to confirm, and told the clinic.")
+    return redirect(url_for(".manage", token=token), 303)
+
+
+@bp.post("/<token>/accept")
+def accept(token: str):
+    appointment = _appointment(token)
+    try:
+        service.accept_offer(appointment)
+    except service.NotAllowed:
+        return _manage_page(appointment, token, CONFLICT, refused=True)
+    wake_outbox_worker(current_app)
+    flash("Thank you: the time is confirmed. We have emailed you an invitation for your calendar.")
+    return redirect(url_for(".manage", token=token), 303)
+
+
+def _asked_day(text: str | None) -> date | None:
+    """?from=YYYY-MM-DD; anything else starts at the first bookable day."""
+    try:
+        return date.fromisoformat(text) if text and len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def _picker(appointment: Appointment, token: str, asked: date | None, error: str | None = None):
+    """The week of times; a mistake comes back with 200, as the form's do (browsers log any 4xx page)."""
+    return render_template(
+        "appointments/change.html", appointment=appointment, token=token, when=when(appointment),
+        week=week_of_times(asked), error=error,
+    ), 200
+
+
+@bp.get("/<token>/change")
+def change(token: str):
+    appointment = _appointment(token)
+    if (refused := _refusal(appointment, token)) is not None:
+        return refused
+    return _picker(appointment, token, _asked_day(request.args.get("from")))
+
+
+@bp.post("/<token>/change")
+def change_time(token: str):
+    appointment = _appointment(token)
+    if (refused := _refusal(appointment, token)) is not None:
+        return refused
+    asked = _asked_day(request.form.get("from"))
+    try:
+        start = parse_slot_value(request.form.get("slot", ""), clinic_zone())
+    except ValueError:
+        return _picker(appointment, token, asked, CHOOSE_A_TIME)
+    try:
+        service.move(appointment, start)
+    except service.TimeTaken:
+        return _picker(appointment, token, asked, TIME_TAKEN)
+    except service.NotAllowed:
+        return _manage_page(appointment, token, CONFLICT, refused=True)
+    wake_outbox_worker(current_app)
+    flash(f"Your consultation is now on {when(appointment)}.")
+    return redirect(url_for(".manage", token=token), 303)
+
+
+def _freed_time(token: str):
+    offer = waitlist_offer_for(token)
+    if offer is None:
+        _link_not_working()
+    return offer
+
+
+def _freed_page(name: str, consultation, start, status: int = 200):
+    appointment = consultation.appointment
+    manage_link = (url_for(".manage", token=manage_token(appointment))
+                   if appointment is not None and appointment.holds_time else None)
+    return render_template(f"appointments/{name}.html", token=request.view_args["token"],
+                           when=slot_label(start, clinic_zone()), reference=consultation.reference,
+                           manage_link=manage_link), status
+
+
+def _freed_time_state(consultation, practitioner_id: int, start) -> str:
+    """Which page a waitlist link shows now; reads only, so a scanner's GET changes nothing."""
+    entry = consultation.waitlist_entry
+    if entry is None or entry.status is not WaitlistStatus.WAITING:
+        return "freed_not_waiting"
+    if start <= aware_now() or not practitioners_free_at(start, practitioner_id):
+        return "freed_taken"
+    return "freed_time"
+
+
+@bp.get("/freed/<token>")
+def take_freed_time(token: str):
+    consultation, practitioner_id, start = _freed_time(token)
+    name = _freed_time_state(consultation, practitioner_id, start)
+    return _freed_page(name, consultation, start, 200)
+
+
+@bp.post("/freed/<token>")
+def book_freed_time(token: str):
+    consultation, practitioner_id, start = _freed_time(token)
+    try:
+        appointment = service.book_from_waitlist(consultation, start, practitioner_id)
+    except service.TimeTaken:
+        return _freed_page("freed_taken", consultation, start, CONFLICT)
+    except service.NotAllowed:
+        return _freed_page("freed_not_waiting", consultation, start, CONFLICT)
+    wake_outbox_worker(current_app)
+    flash("The time is yours. We have emailed you a confirmation with an invitation for your calendar.")
+    return redirect(url_for(".manage", token=manage_token(appointment)), 303)

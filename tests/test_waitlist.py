@@ -1,0 +1,131 @@
+"""The waitlist: a cancelled time is offered to waiting patients, oldest first; the first POST takes it."""
+
+import re
+from datetime import UTC, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+import time_machine
+
+from booking.appointments import service
+from booking.extensions import db
+from booking.models import Appointment, BookedCell, WaitlistEntry
+from booking.states import AppointmentStatus, WaitlistStatus
+from tests.appointment_helpers import (NEXT_WEEK, NOW, assert_no_health_words, manage_path, send_mail, snapshot,
+                                       to, with_subject)
+from tests.client import hidden_fields
+from tests.factories import first_free_time, make_confirmed_appointment, make_practitioner, make_request
+
+WAITING = ["sam@example.net", "lee@example.com"]  # oldest first
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def cancelled(app, client, clock):
+    """Two patients wait (Sam since yesterday, Lee since this morning); Maria cancels Monday 8 March at 9:00."""
+    with app.app_context():
+        for days_ago, email in zip((1, 0.1), WAITING):
+            consultation = make_request(email=email, notifications=False)
+            db.session.add(WaitlistEntry(consultation_request=consultation,
+                                         created_at=NOW.replace(tzinfo=None) - timedelta(days=days_ago)))
+        db.session.commit()
+        practitioner = make_practitioner()
+        appointment = make_confirmed_appointment(practitioner=practitioner,
+                                       start=first_free_time(practitioner.id, NEXT_WEEK).start)
+        path, start = manage_path(appointment), appointment.starts_at.replace(tzinfo=UTC)
+    assert client.post_form(path + "/cancel", page=path).status_code == 303
+    return start
+
+
+def offer_link(message) -> str:
+    body = message.get_body(("plain",)).get_content()
+    return urlsplit(re.search(r"https?://\S+/appointment/freed/\S+", body).group(0)).path
+
+
+def holders(app, start) -> list[str]:
+    """Whose appointment holds this time now."""
+    with app.app_context():
+        return [a.consultation_request.email for a in db.session.execute(
+            db.select(Appointment).where(Appointment.starts_at == start.replace(tzinfo=None),
+                                         Appointment.status.in_(AppointmentStatus.holding()))).scalars()]
+
+
+def test_waiting_patients_are_emailed_oldest_first_and_the_first_post_wins(app, smtp, runner, cancelled):
+    start = cancelled
+    send_mail(runner)
+    offers = with_subject(smtp.messages, "has come free")
+    assert [m["To"] for m in offers] == WAITING
+    for offer in offers:
+        assert "Monday 8 March, 9:00 am" in offer.as_string()
+        assert_no_health_words(offer.as_string())
+    sam_link, lee_link = (offer_link(m) for m in offers)
+
+    sam, lee = app.test_client(), app.test_client()
+    before = snapshot(app)
+    for browser, link in ((sam, sam_link), (lee, lee_link)):
+        for _ in range(3):  # a mail scanner, then the patient: looking takes nothing
+            page = browser.get(link)
+            assert page.status_code == 200 and "Take this time" in page.get_data(as_text=True)
+    sam_form = hidden_fields(sam.get(sam_link).get_data(as_text=True), sam_link)
+    lee_form = hidden_fields(lee.get(lee_link).get_data(as_text=True), lee_link)
+    assert snapshot(app) == before
+
+    taken = sam.post(sam_link, data=sam_form)
+    quicker = lee.post(lee_link, data=lee_form)
+    assert taken.status_code == 303 and "/appointment/" in taken.headers["Location"]
+    assert quicker.status_code == 409
+    page = quicker.get_data(as_text=True)
+    assert "Someone was quicker" in page and 'href="tel:' in page
+    assert holders(app, start) == ["sam@example.net"]
+    with app.app_context():
+        entries = {e.consultation_request.email: e.status for e in db.session.execute(
+            db.select(WaitlistEntry)).scalars()}
+    assert entries == {"sam@example.net": WaitlistStatus.BOOKED, "lee@example.com": WaitlistStatus.WAITING}
+
+    # Sam's double click takes nothing twice; Lee's link now says the time is gone, even on a GET.
+    again = sam.post(sam_link, data=sam_form)
+    assert again.status_code == 409 and "See your consultation" in again.get_data(as_text=True)
+    assert "Someone was quicker" in lee.get(lee_link).get_data(as_text=True)
+    manage = sam.get(taken.headers["Location"]).get_data(as_text=True)
+    assert "The time is yours" in manage and "Monday 8 March, 9:00 am" in manage
+
+    send_mail(runner)
+    [confirmation] = with_subject(to(smtp.messages, "sam@example.net"), "is confirmed")
+    assert_no_health_words(confirmation.as_string())
+    assert to(smtp.messages, "lee@example.com") == [offers[1]]
+
+
+def test_the_database_decides_even_when_the_check_says_free(app, cancelled, monkeypatch):
+    start = cancelled
+    monkeypatch.setattr(service, "practitioners_free_at", lambda *args, **kwargs: [1])
+    with app.app_context():
+        sam, lee = (db.session.execute(db.select(WaitlistEntry).join(WaitlistEntry.consultation_request)
+                                       .order_by(WaitlistEntry.created_at)).scalars().all())
+        service.book_from_waitlist(sam.consultation_request, start, 1)
+        with pytest.raises(service.TimeTaken):
+            service.book_from_waitlist(lee.consultation_request, start, 1)
+        assert db.session.execute(db.select(db.func.count()).select_from(BookedCell)).scalar_one() == 6
+        assert db.session.get(WaitlistEntry, lee.id).status is WaitlistStatus.WAITING
+
+
+def test_an_offer_not_yet_sent_is_withdrawn_once_the_time_is_taken(app, smtp, runner, cancelled):
+    start = cancelled
+    with app.app_context():
+        taker = make_request(email="walk-in@example.org", notifications=False)
+        service.hold_time(taker, start, 1)
+        db.session.commit()
+    send_mail(runner)
+    assert with_subject(smtp.messages, "has come free") == []
+
+
+def test_a_forged_or_altered_waitlist_link_is_404(app, client, smtp, runner, cancelled):
+    send_mail(runner)
+    link = offer_link(with_subject(smtp.messages, "has come free")[0])
+    payload, signature = link.rsplit("/", 1)[1].split(".", 1)
+    for bad in (f"{payload}.x{signature}", f"{payload[:-2]}.{signature}", "nonsense"):
+        assert client.get(f"/appointment/freed/{bad}").status_code == 404
