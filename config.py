@@ -54,6 +54,11 @@ class Config:
     OUTBOX_WORKER = _env_bool("OUTBOX_WORKER", True)
     OUTBOX_POLL_SECONDS = _env_int("OUTBOX_POLL_SECONDS", 60)
     OUTBOX_MAX_BACKOFF_SECONDS = _env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600)
+    # How long a sender's claim on an email lasts before another may take it (it is renewed while alive);
+    # 0 means long enough for one message at MAIL_TIMEOUT_SECONDS: 4 x that + 60 s.
+    OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 0)
+    # `send-mail --watch`: how often it looks for due mail when nothing wakes it (PostgreSQL's NOTIFY does).
+    OUTBOX_WATCH_POLL_SECONDS = _env_int("OUTBOX_WATCH_POLL_SECONDS", 5)
 
     SUBMIT_RATE_LIMIT = os.environ.get("SUBMIT_RATE_LIMIT", "5 per minute; 30 per day")
     # memory:// counts per process; point several gunicorn workers at one shared store.
