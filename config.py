@@ -64,6 +64,8 @@ class Config:
     # memory:// counts per process; point several gunicorn workers at one shared store.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # If the shared store (redis) stops answering, count in each process meanwhile rather than fail requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
 
