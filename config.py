@@ -68,6 +68,8 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+    # Log lines as plain text or one JSON object each; either way one line per event, with its request id.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 
     # Staff: what the clinic email carries, where its link points, and the inbox's clock.
     # full: every answer in the email; minimal: reference, time, flags raised or not, and a link.
