@@ -183,3 +183,19 @@ def test_an_idle_worker_stops_at_once(make_app, smtp, tmp_path, signum):
     finally:
         if worker.poll() is None:
             worker.kill()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_batch_claims_at_most_its_size_and_two_batches_never_overlap(make_app, request, database):
+    config = {} if database == "sqlite" else {"SQLALCHEMY_DATABASE_URI": request.getfixturevalue("postgres_url")}
+    app = make_app(MAIL_SERVER="", **config)
+    from booking.outbox.claims import claim_batch
+
+    with app.app_context():
+        for _ in range(15):
+            make_request()  # 30 emails due
+        first, second, third = (claim_batch(utcnow(), 12) for _ in range(3))
+        assert (len(first.ids), len(second.ids), len(third.ids)) == (12, 12, 6)
+        assert not set(first.ids) & set(second.ids) and not set(second.ids) & set(third.ids)
+        assert claim_batch(utcnow(), 12).ids == []
+        db.session.remove()

@@ -63,10 +63,18 @@ def claim_batch(now: datetime, limit: int | None, honour_backoff: bool = True) -
     candidates = (db.select(Notification.id).where(due(now, honour_backoff))
                   .order_by(Notification.next_attempt_at, Notification.id).limit(limit))
     if _on_postgresql():
-        candidates = candidates.with_for_update(skip_locked=True)
+        # Lock the rows first, then mark them, in one transaction: a LIMIT ... SKIP LOCKED inside the UPDATE's
+        # IN (...) may be run again per row by the planner and take more than `limit` rows.
+        wanted = db.session.execute(candidates.with_for_update(skip_locked=True)).scalars().all()
+        if not wanted:
+            db.session.commit()
+            return ClaimedBatch(token, [])
+        chosen = Notification.id.in_(wanted)
+    else:
+        chosen = Notification.id.in_(candidates.scalar_subquery())
     claimed = db.session.execute(
         db.update(Notification)
-        .where(Notification.id.in_(candidates.scalar_subquery()), due(now, honour_backoff))
+        .where(chosen, due(now, honour_backoff))
         .values(claim_token=token, claimed_until=now + lease())
         .returning(Notification.id),
         execution_options={"synchronize_session": False},
