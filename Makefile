@@ -42,7 +42,11 @@ run: setup
 test: setup-test
 	$(BIN)/python -m pytest
 
+# bench/run: the app against a bare Flask hello world under the same gunicorn settings, driven by wrk,
+# on SQLite and on PostgreSQL; then the patient-path measurements.
 bench: setup-test
+	$(BIN)/python bench/run
+	$(BIN)/python bench/run --postgres
 	$(BIN)/python tests/benchmarks/bench_patient_path.py
 
 lighthouse: setup-test
