@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 # Path without query string, and no Referer: inbox searches (names, emails) stay out of the access log.
-ACCESS_LOG_FORMAT := '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+ACCESS_LOG_FORMAT := '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss id=%({x-request-id}o)s'
 
 .PHONY: run test setup setup-test system-packages bench lighthouse translations
 
@@ -25,11 +25,14 @@ setup-test: $(BIN)/python system-packages
 	$(MAKE) translations
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download cannot work here);
-# database tests start a real PostgreSQL server from its binaries.
+# database tests start a real PostgreSQL server from its binaries, rate-limit tests a real redis-server;
+# the benchmark drives the servers with wrk.
 system-packages:
 	@missing=""; \
 	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
 	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	if [ -n "$$missing" ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
@@ -45,7 +48,11 @@ run: setup
 test: setup-test
 	$(BIN)/python -m pytest
 
+# bench/run: the app against a bare Flask hello world under the same gunicorn settings, driven by wrk,
+# on SQLite and on PostgreSQL; then the patient-path measurements.
 bench: setup-test
+	$(BIN)/python bench/run
+	$(BIN)/python bench/run --postgres
 	$(BIN)/python tests/benchmarks/bench_patient_path.py
 
 lighthouse: setup-test

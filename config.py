@@ -54,13 +54,22 @@ class Config:
     OUTBOX_WORKER = _env_bool("OUTBOX_WORKER", True)
     OUTBOX_POLL_SECONDS = _env_int("OUTBOX_POLL_SECONDS", 60)
     OUTBOX_MAX_BACKOFF_SECONDS = _env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600)
+    # How long a sender's claim on an email lasts before another may take it (it is renewed while alive);
+    # 0 means long enough for one message at MAIL_TIMEOUT_SECONDS: 4 x that + 60 s.
+    OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 0)
+    # `send-mail --watch`: how often it looks for due mail when nothing wakes it (PostgreSQL's NOTIFY does).
+    OUTBOX_WATCH_POLL_SECONDS = _env_int("OUTBOX_WATCH_POLL_SECONDS", 5)
 
     SUBMIT_RATE_LIMIT = os.environ.get("SUBMIT_RATE_LIMIT", "5 per minute; 30 per day")
     # memory:// counts per process; point several gunicorn workers at one shared store.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # If the shared store (redis) stops answering, count in each process meanwhile rather than fail requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+    # Log lines as plain text or one JSON object each; either way one line per event, with its request id.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 
     # Staff: what the clinic email carries, where its link points, and the inbox's clock.
     # full: every answer in the email; minimal: reference, time, flags raised or not, and a link.

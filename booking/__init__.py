@@ -68,9 +68,23 @@ def _finish_config(app: Flask) -> None:
         raise RuntimeError("CLINIC_COUNTRY must be a two-letter country code, such as US or GB")
     if app.config["NOTIFY_DETAILS"] not in {"full", "minimal"}:
         raise RuntimeError("NOTIFY_DETAILS must be 'full' or 'minimal'")
+    _warn_if_limits_are_per_process(app)
     if app.config.get("PROXY_COUNT"):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def _warn_if_limits_are_per_process(app: Flask) -> None:
+    """memory:// counts in each process: with N gunicorn workers a limit of 5 lets 5 x N through."""
+    storage = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    try:
+        workers = int(os.environ.get("WEB_CONCURRENCY") or 1)
+    except ValueError:
+        workers = 1
+    if storage.startswith("memory://") and workers > 1:
+        app.logger.warning(
+            "RATELIMIT_STORAGE_URI is memory:// with %d workers: each counts alone, so every rate limit is "
+            "multiplied by %d. Set RATELIMIT_STORAGE_URI=redis://... to share the counts.", workers, workers)
 
 
 @event.listens_for(Engine, "connect")

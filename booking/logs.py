@@ -1,11 +1,72 @@
-"""Logging set up once: one handler, on the root logger, so every event is printed exactly once."""
+"""Logging set up once: one handler, on the root logger, one line per event with its request id.
 
+LOG_FORMAT=text (default) or json. Lines carry references and ids, never what a patient wrote.
+"""
+
+import json
 import logging
+import re
+import uuid
+from datetime import datetime, timezone
 
-from flask import Flask
+from flask import Flask, g, has_request_context, request
 from flask.logging import default_handler
 
-LOG_FORMAT = "[%(asctime)s] %(levelname)s %(name)s: %(message)s"
+LOG_FORMAT = "[%(asctime)s] %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+REQUEST_ID_HEADER = "X-Request-ID"
+# What a proxy or load balancer may hand us as an id: short, and nothing that could forge a log line.
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@-]{1,128}")
+_HANDLER_MARK = "_booking_handler"
+
+
+def current_request_id() -> str:
+    """The id of the request being served, or '-' outside a request (CLI, the mail worker)."""
+    if has_request_context():
+        return getattr(g, "request_id", None) or "-"
+    return "-"
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp every record with the current request's id, for both formats."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id()
+        return True
+
+
+def _one_line(text: str) -> str:
+    """A newline inside a message or traceback must not start a line of its own (nor forge one)."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self):
+        super().__init__(LOG_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _one_line(super().format(record))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for a log collector."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _formatter(name: str) -> logging.Formatter:
+    if name not in {"text", "json"}:
+        raise RuntimeError("LOG_FORMAT must be 'text' or 'json'")
+    return JsonFormatter() if name == "json" else TextFormatter()
 
 
 def configure_logging(app: Flask) -> None:
@@ -14,12 +75,33 @@ def configure_logging(app: Flask) -> None:
     Flask's own handler would print a second copy of every line whenever something else (gunicorn,
     Alembic's fileConfig in `flask db upgrade`, a test runner) has given the root logger a handler.
     """
+    formatter = _formatter(app.config.get("LOG_FORMAT", "text"))
     app.logger.removeHandler(default_handler)
     app.logger.propagate = True
     if app.logger.level == logging.NOTSET:
         app.logger.setLevel(logging.INFO)
     root = logging.getLogger()
-    if not root.handlers:
+    ours = [handler for handler in root.handlers if getattr(handler, _HANDLER_MARK, False)]
+    if ours:
+        ours[0].setFormatter(formatter)  # a second app in the same process: still one handler
+    elif not root.handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        setattr(handler, _HANDLER_MARK, True)
+        handler.setFormatter(formatter)
+        handler.addFilter(RequestIdFilter())
         root.addHandler(handler)
+    register_request_ids(app)
+
+
+def register_request_ids(app: Flask) -> None:
+    """Every request gets an id (the proxy's X-Request-ID when sane), logged with its lines and sent back."""
+
+    @app.before_request
+    def _take_request_id():
+        offered = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = offered if SANE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+
+    @app.after_request
+    def _give_request_id(response):
+        response.headers[REQUEST_ID_HEADER] = current_request_id()
+        return response

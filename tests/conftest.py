@@ -2,6 +2,7 @@
 
 - tests.fixtures.smtp      smtp: a real SMTP server on loopback for this test
 - tests.fixtures.postgres  postgres (session), postgres_url, empty_postgres_url
+- tests.fixtures.redis     redis_server (session), redis_url: a real redis-server for shared rate limits
 - tests.fixtures.app       make_app(**config), app, client (a FormClient), runner
 - tests.fixtures.staff     staff, desk, boss, reference; log_in(client, email, ...)
 
@@ -17,7 +18,8 @@ from tests.client import hidden_fields  # noqa: E402
 from tests.fixtures.app import make_app  # noqa: E402, F401  (make_app(tmp_path, **config), for older callers)
 from tests.fixtures.smtp import SmtpServer, free_port  # noqa: E402, F401  (imported by benchmarks and tests)
 
-pytest_plugins = ["tests.fixtures.smtp", "tests.fixtures.postgres", "tests.fixtures.app", "tests.fixtures.staff"]
+pytest_plugins = ["tests.fixtures.smtp", "tests.fixtures.postgres", "tests.fixtures.redis", "tests.fixtures.app",
+                  "tests.fixtures.staff"]
 
 
 def open_form(client) -> dict:

@@ -197,17 +197,20 @@ def test_a_claimed_notification_is_not_sent_by_a_second_sender(app, smtp, submit
 
 def test_a_sender_whose_claim_lapsed_does_not_send(app, smtp, submit):
     """If a slow sender's lease ran out and another took the email over, the first one skips it."""
-    from booking.outbox.delivery import claim, renew_claim
+    from booking.outbox.claims import claim_batch, holds, renew_claims
 
     submit()
     with app.app_context():
-        first, second = db.session.execute(db.select(Notification.id)).scalars().all()
-        token = claim(first, utcnow())
+        first, second = db.session.execute(db.select(Notification.id).order_by(Notification.id)).scalars().all()
+        batch = claim_batch(utcnow(), None)
+        assert batch.ids == [first, second]
+        assert claim_batch(utcnow(), None).ids == []  # held: a second sender takes nothing
         db.session.execute(db.update(Notification).where(Notification.id == first)
                            .values(claim_token="someone-else"))
         db.session.commit()
-        assert renew_claim(first, token) is False
-        assert renew_claim(second, "never-claimed") is False
+        assert renew_claims(batch.token) == {second}
+        assert not holds(db.session.get(Notification, first), batch.token)
+        assert renew_claims("never-claimed") == set()
 
 
 def test_a_mail_server_that_never_answers_cannot_hang_delivery(make_app):

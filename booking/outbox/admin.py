@@ -39,6 +39,14 @@ def count_refused() -> int:
     ).scalar_one()
 
 
+def oldest_due_since() -> datetime | None:
+    """Since when the longest-waiting pending email has been due (a reminder counts from its time), or None."""
+    return db.session.execute(
+        db.select(db.func.min(Notification.send_after))
+        .where(Notification.status == NotificationStatus.PENDING, Notification.send_after <= utcnow())
+    ).scalar_one()
+
+
 def next_automatic_try() -> datetime | None:
     """When the automatic sender will next try a waiting email (refused ones wait for staff; reminders their time)."""
     rows = db.session.execute(

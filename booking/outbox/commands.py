@@ -1,17 +1,27 @@
-"""`flask send-mail`: an operator's "deliver everything now", and the cron job's safety net."""
+"""`flask send-mail`: an operator's "deliver everything now", the cron job's safety net, or (--watch) the worker."""
+
+import signal
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from booking.clock import clinic_time
 from booking.outbox.admin import count_refused, count_undelivered, next_automatic_try
 from booking.outbox.delivery import deliver_due
+from booking.outbox.worker import MailWatcher
 
 
 @click.command("send-mail")
+@click.option("--watch", is_flag=True,
+              help="Keep running as the mail worker: deliver due mail as it arrives, until SIGTERM.")
+@click.option("--batch", default=100, show_default=True, help="With --watch: emails claimed per pass.")
 @with_appcontext
-def send_mail_command() -> None:
+def send_mail_command(watch: bool, batch: int) -> None:
     """Deliver every pending notification now, whatever the backoff. Exit 1 if any is left undelivered."""
+    if watch:
+        _watch(batch)
+        return
     report = deliver_due(batch_size=None, honour_backoff=False)
     click.echo(f"Sent {len(report.sent)} notification(s); {len(report.failed)} failed and will be retried.")
     if report.refused:
@@ -21,6 +31,17 @@ def send_mail_command() -> None:
         click.echo(f"{report.busy} due notification(s) were being sent by another process.")
     _say_what_is_waiting()
     raise SystemExit(1 if report.undelivered else 0)
+
+
+def _watch(batch: int) -> None:
+    """Run the long-lived worker; SIGTERM or Ctrl-C lets it finish the email in hand, then it exits 0."""
+    watcher = MailWatcher(current_app._get_current_object(), batch_size=batch)
+    previous = {sig: signal.signal(sig, watcher.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        watcher.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _say_what_is_waiting() -> None:

@@ -1,15 +1,18 @@
 """One delivery pass: claim what is due, send it over one connection, record each outcome."""
 
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy.orm.exc import ObjectDeletedError
 
 from booking.extensions import db
 from booking.models import Notification, utcnow
 from booking.outbox.backoff import address_refused, backoff
-from booking.outbox.claims import claim, count_in_flight, due, release, renew_claim
+from booking.outbox.claims import (ClaimedBatch, claim_batch, count_in_flight, holds, release,
+                                   release_claims)
 from booking.outbox.registry import build_message
 from booking.outbox.states import NotificationStatus
 from booking.outbox.transport import open_transport
@@ -52,55 +55,69 @@ def _withdraw(notification: Notification) -> None:
     db.session.commit()
 
 
-def deliver_due(now: datetime | None = None, batch_size: int | None = 100,
-                honour_backoff: bool = True) -> DeliveryReport:
+def deliver_due(now: datetime | None = None, batch_size: int | None = 100, honour_backoff: bool = True,
+                stopping: Callable[[], bool] = lambda: False) -> DeliveryReport:
     """Send every notification due now, over one connection; a failure is retried later, not lost.
 
     The automatic sender honours the backoff; an operator running send-mail by hand means "now".
+    When `stopping()` turns true, the message in hand is finished and the rest handed back unsent.
     """
     now = now or utcnow()
-    report = DeliveryReport()
-    due_ids = db.session.execute(
-        db.select(Notification.id).where(due(now, honour_backoff))
-        .order_by(Notification.next_attempt_at, Notification.id).limit(batch_size)
-    ).scalars().all()
-    in_flight = count_in_flight(now, honour_backoff)
-    claims = {nid: token for nid in due_ids if (token := claim(nid, now, honour_backoff))}
-    report.busy = in_flight + len(due_ids) - len(claims)
-    if not claims:
+    report = DeliveryReport(busy=count_in_flight(now, honour_backoff))
+    batch = claim_batch(now, batch_size, honour_backoff)
+    if not batch.ids:
         return report
-
-    pending = [db.session.get(Notification, nid) for nid in claims]
+    pending = list(db.session.execute(
+        db.select(Notification).where(Notification.id.in_(batch.ids))
+        .order_by(Notification.next_attempt_at, Notification.id)
+    ).scalars())
     try:
         with open_transport() as transport:
-            while pending:
-                notification = pending[0]
-                if not renew_claim(notification.id, claims[notification.id]):
-                    report.busy += 1  # our claim lapsed and another sender took it over
-                    pending.pop(0)
-                    continue
-                try:
-                    message = build_message(notification)
-                    if message is None:  # nothing left to say (an appointment cancelled before its reminder)
-                        _withdraw(notification)
-                        report.withdrawn.append(notification.id)
-                        pending.pop(0)
-                        continue
-                    transport.send(message)
-                except smtplib.SMTPServerDisconnected:
-                    raise  # the connection is gone: everything left fails the same way
-                except Exception as exc:  # one bad message must not hold back the others
-                    _fail(notification, exc, report)
-                else:
-                    _record(notification, None)
-                    report.sent.append(notification.id)
+            while pending and not stopping():
+                _send_one(pending[0], batch, transport, report)
                 pending.pop(0)
     except Exception as exc:  # could not connect, or lost the connection part way
         if not pending and not isinstance(exc, smtplib.SMTPServerDisconnected):
             current_app.logger.warning("Mail server closed badly after sending: %s", type(exc).__name__)
         for notification in pending:
-            _fail(notification, exc, report)
+            if _still_ours(notification, batch):
+                _fail(notification, exc, report)
+        pending = []
+    finally:
+        if pending:  # stopping: another sender may take these at once rather than after the lease
+            release_claims(batch.token)
     return report
+
+
+def _still_ours(notification: Notification, batch: ClaimedBatch) -> bool:
+    """False when the row was erased, withdrawn, or taken over after our lease lapsed."""
+    try:
+        return holds(notification, batch.token)
+    except ObjectDeletedError:
+        db.session.rollback()
+        return False
+
+
+def _send_one(notification: Notification, batch: ClaimedBatch, transport, report: DeliveryReport) -> None:
+    """Build, send and record one email; one bad message must not hold back the others."""
+    batch.keep_alive()
+    if not _still_ours(notification, batch):
+        report.busy += 1
+        return
+    try:
+        message = build_message(notification)
+        if message is None:  # nothing left to say (an appointment cancelled before its reminder)
+            _withdraw(notification)
+            report.withdrawn.append(notification.id)
+            return
+        transport.send(message)
+    except smtplib.SMTPServerDisconnected:
+        raise  # the connection is gone: everything left fails the same way
+    except Exception as exc:
+        _fail(notification, exc, report)
+    else:
+        _record(notification, None)
+        report.sent.append(notification.id)
 
 
 def _fail(notification: Notification, exc: BaseException, report: DeliveryReport) -> None:

@@ -3,10 +3,15 @@
 from email.utils import make_msgid, parseaddr
 
 from flask import current_app
+from sqlalchemy import text
 
 from booking.extensions import db
 from booking.models import Notification
 from booking.outbox.registry import UnknownEmailKind, is_registered
+
+# PostgreSQL: `send-mail --watch` LISTENs here; the NOTIFY is delivered when the caller commits.
+CHANNEL = "booking_outbox"
+_NOTIFIED = "outbox_notified_transaction"
 
 
 def _message_id() -> str:
@@ -16,10 +21,21 @@ def _message_id() -> str:
     return make_msgid(domain=domain)
 
 
+def _wake_watchers() -> None:
+    """On PostgreSQL, tell listening mail workers (once per transaction); it reaches them only on commit."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = db.session().get_transaction()
+    if transaction is None or db.session.info.get(_NOTIFIED) is not transaction:
+        db.session.execute(text(f"NOTIFY {CHANNEL}"))
+        db.session.info[_NOTIFIED] = db.session().get_transaction()
+
+
 def enqueue(kind: str, **about) -> Notification:
     """Owe one email of a registered kind; `about` names its row (request_id=... or the object). The caller commits."""
     if not is_registered(kind):
         raise UnknownEmailKind(kind)  # refused now, rather than failing on every retry
     notification = Notification(kind=kind, message_id=_message_id(), **about)
     db.session.add(notification)
+    _wake_watchers()
     return notification

@@ -1,11 +1,16 @@
-"""A delivery thread in each web process, so the patient's response never waits on SMTP."""
+"""Who delivers: a thread in each web process (OUTBOX_WORKER), or `send-mail --watch` on its own."""
 
 import threading
+import time
+from collections.abc import Callable
 
 from flask import Flask
 
 from booking.extensions import db
+from booking.models import utcnow
+from booking.outbox.claims import next_due_at
 from booking.outbox.delivery import deliver_due
+from booking.outbox.queue import CHANNEL
 
 _creating = threading.Lock()
 
@@ -66,3 +71,110 @@ def start_worker_on_first_request(app: Flask) -> None:
         if worker is not None and worker.thread is None:
             worker.ensure_running()
             worker.wake.set()
+
+
+class DueMailSignal:
+    """How `send-mail --watch` waits: LISTEN on PostgreSQL (woken at each commit that enqueued mail), else a nap."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.connection = None
+
+    def open(self) -> None:
+        """Listen on PostgreSQL; anywhere else, or if listening fails, polling alone finds the mail."""
+        url = db.engine.url
+        if url.get_backend_name() != "postgresql":
+            return
+        try:
+            import psycopg
+
+            self.connection = psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False),
+                                              autocommit=True)
+            self.connection.execute(f"LISTEN {CHANNEL}")
+        except Exception as exc:
+            self.app.logger.warning("Mail worker cannot LISTEN (%s): polling instead", type(exc).__name__)
+            self.close()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            finally:
+                self.connection = None
+
+    def wait(self, seconds: float, stopping: Callable[[], bool]) -> bool:
+        """Sleep up to `seconds`, in short slices so a SIGTERM is heard; True when woken by new mail."""
+        deadline = time.monotonic() + seconds
+        while not stopping() and (left := deadline - time.monotonic()) > 0:
+            nap = min(left, 0.5)
+            if self.connection is None:
+                time.sleep(nap)
+                continue
+            try:
+                if any(True for _ in self.connection.notifies(timeout=nap, stop_after=1)):
+                    return True
+            except Exception as exc:  # the database went away: poll, and listen again on the next wait
+                self.app.logger.warning("Mail worker lost its LISTEN connection: %s", type(exc).__name__)
+                self.close()
+        if self.connection is None and not stopping():
+            self.open()
+        return False
+
+
+class MailWatcher:
+    """`send-mail --watch`: a long-lived sender that delivers due mail as it arrives, until told to stop."""
+
+    def __init__(self, app: Flask, batch_size: int = 100):
+        self.app = app
+        self.batch_size = batch_size
+        self.stopping = False
+        self.signal = DueMailSignal(app)
+
+    def stop(self, *_signal_args) -> None:
+        """SIGTERM: the message in hand is finished, the rest of the batch handed back, then the loop ends."""
+        self.stopping = True
+
+    def run(self) -> None:
+        with self.app.app_context():
+            self.signal.open()
+            self.app.logger.info("Mail worker started (%s)",
+                                 "LISTEN/NOTIFY" if self.signal.connection else "polling")
+            try:
+                while not self.stopping:
+                    full = self.one_pass()
+                    if not full:
+                        self.signal.wait(self.idle_seconds(), lambda: self.stopping)
+            finally:
+                self.signal.close()
+            self.app.logger.info("Mail worker stopped")
+
+    def one_pass(self) -> bool:
+        """Deliver one batch and log one line; True when the batch was full, so more may be due at once."""
+        started = time.monotonic()
+        try:
+            report = deliver_due(batch_size=self.batch_size, stopping=lambda: self.stopping)
+        except Exception:  # the database or mail server failed us: the rows stay due for the next pass
+            self.app.logger.exception("Mail pass failed")
+            return False
+        finally:
+            db.session.remove()
+        handled = len(report.sent) + len(report.failed) + len(report.refused) + len(report.withdrawn)
+        self.app.logger.info(
+            "Mail pass: %d sent, %d failed, %d refused, %d withdrawn, %d busy elsewhere, %.2f s",
+            len(report.sent), len(report.failed), len(report.refused), len(report.withdrawn), report.busy,
+            time.monotonic() - started)
+        return handled >= self.batch_size
+
+    def idle_seconds(self) -> float:
+        """Until the next email falls due (a reminder's time, a retry, a lapsing claim), at most one poll."""
+        poll = float(self.app.config["OUTBOX_WATCH_POLL_SECONDS"])
+        try:
+            when = next_due_at()
+        except Exception:
+            self.app.logger.exception("Mail worker could not read when mail is next due")
+            return poll
+        finally:
+            db.session.remove()
+        if when is None:
+            return poll
+        return min(poll, max(0.2, (when - utcnow()).total_seconds() + 0.05))

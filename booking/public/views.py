@@ -1,11 +1,12 @@
 """The dry-needling information page, the privacy notice, and a health check for monitors."""
 
-from flask import Blueprint, current_app, render_template
-from sqlalchemy import text
+from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy.exc import SQLAlchemyError
 
 from booking.extensions import db
 from booking.public.language_help import language_notices
+from booking.models import utcnow
+from booking.outbox.admin import oldest_due_since
 
 bp = Blueprint("public", __name__)
 
@@ -29,11 +30,17 @@ def language_help():
 
 @bp.get("/healthz")
 def health():
-    """For an uptime monitor or load balancer: 200 when the database answers, 503 when it does not."""
+    """For a monitor: does the database answer, and how long has the oldest due email waited? Nothing else."""
     try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
+        since = oldest_due_since()
+    except SQLAlchemyError as exc:
         db.session.rollback()
-        current_app.logger.exception("Health check: the database did not answer")
-        return "database unavailable\n", 503, {"Content-Type": "text/plain", "Cache-Control": "no-store"}
-    return "ok\n", 200, {"Content-Type": "text/plain", "Cache-Control": "no-store"}
+        current_app.logger.warning("Health check: the database did not answer (%s)", type(exc).__name__)
+        answer, status = {"database": "unavailable", "oldest_undelivered_email_seconds": None}, 503
+    else:
+        waited = 0 if since is None else max(0, int((utcnow() - since).total_seconds()))
+        answer, status = {"database": "ok", "oldest_undelivered_email_seconds": waited}, 200
+    response = jsonify(answer)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response

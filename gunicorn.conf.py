@@ -1,0 +1,23 @@
+"""Gunicorn settings for the clinic's servers; gunicorn reads ./gunicorn.conf.py by itself, or pass -c.
+
+Workers: set WEB_CONCURRENCY (gunicorn's own variable), e.g. 2 per core. With more than one worker,
+rate limits must be counted in a shared store (RATELIMIT_STORAGE_URI=redis://...), or each worker
+counts alone; the app warns at start-up when they are not.
+"""
+
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+# Path without query string, and no Referer: inbox searches (names, emails) stay out of the access log.
+# The request id the app gives every response ties an access line to the app's own lines.
+accesslog = os.environ.get("ACCESS_LOG", "-")
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss id=%({x-request-id}o)s'
+timeout = 30
+graceful_timeout = 30
+# Behind nginx on the same host: trust its X-Forwarded-* (the app's PROXY_COUNT decides what it reads).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    """Tell the app how many workers share its limits: --workers does not reach it otherwise."""
+    os.environ["WEB_CONCURRENCY"] = str(server.cfg.workers)

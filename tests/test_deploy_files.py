@@ -1,0 +1,47 @@
+"""The files docs/deploy.md hands an operator work as they are."""
+
+import configparser
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def test_gunicorn_accepts_the_repositorys_config():
+    result = subprocess.run([BIN / "gunicorn", "--check-config", "-c", "gunicorn.conf.py", "booking:create_app()"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("unit", ["booking-web.service", "booking-mail.service"])
+def test_each_systemd_unit_runs_a_command_that_exists(unit):
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(ROOT / "deploy" / unit)
+    command = shlex.split(parser["Service"]["ExecStart"])
+    assert command[0].startswith("/srv/booking/.venv/bin/")
+    local = [str(BIN / Path(command[0]).name), *command[1:]]
+    if "gunicorn" in local[0]:
+        local = [part.replace("/srv/booking/", "") for part in local] + ["--check-config"]
+    else:
+        local.append("--help")  # the worker's options parse; --help stops before it runs
+    result = subprocess.run(local, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert parser["Service"]["EnvironmentFile"] == "/etc/booking/booking.env"
+
+
+def test_the_example_environment_names_only_settings_the_app_reads():
+    names = [line.split("=", 1)[0] for line in (ROOT / "deploy" / "booking.env.example").read_text().splitlines()
+             if line and not line.startswith("#")]
+    read = "".join((ROOT / path).read_text() for path in ("config.py", "gunicorn.conf.py", "booking/__init__.py"))
+    assert [name for name in names if f'"{name}"' not in read] == []
+
+
+def test_nginx_passes_one_forwarded_hop_for_proxy_count_one():
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+    assert "PROXY_COUNT=1" in (ROOT / "deploy" / "booking.env.example").read_text()
