@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy.exc import SQLAlchemyError
 
 from booking.extensions import db
+from booking.i18n import current_language
 from booking.public.language_help import language_notices
 from booking.models import utcnow
 from booking.outbox.admin import oldest_due_since
@@ -11,21 +12,35 @@ from booking.outbox.admin import oldest_due_since
 bp = Blueprint("public", __name__)
 
 
+def rendered_once(template: str, **context) -> str:
+    """A page that is the same for every visitor (no form, no token, no session), rendered once per process.
+
+    Its words depend only on the template, the settings and the language, none of which change while the
+    process runs; a deployment starts new processes. Rendering the info page costs milliseconds (each
+    translated string goes through Flask-Babel), serving it from memory almost nothing.
+    """
+    cache = current_app.extensions.setdefault("rendered_pages", {})
+    key = (template, current_language())
+    if key not in cache:
+        cache[key] = render_template(template, **context)
+    return cache[key]
+
+
 @bp.get("/")
 def dry_needling():
-    return render_template("public/dry_needling.html")
+    return rendered_once("public/dry_needling.html")
 
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("public/privacy.html", retention_days=current_app.config["RETENTION_DAYS"])
+    return rendered_once("public/privacy.html", retention_days=current_app.config["RETENTION_DAYS"])
 
 
 @bp.get("/language-help")
 def language_help():
     """The notice that language help is free, in English, Spanish and each language the clinic lists."""
     notices = language_notices(current_app.config["LANGUAGE_ASSISTANCE"], current_app.config["CLINIC_PHONE"])
-    return render_template("public/language_help.html", notices=notices)
+    return rendered_once("public/language_help.html", notices=notices)
 
 
 @bp.get("/healthz")
