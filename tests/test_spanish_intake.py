@@ -168,7 +168,7 @@ def test_a_spanish_patients_confirmed_time_arrives_in_spanish_with_a_spanish_inv
     [email] = [m for m in smtp.messages if m["Subject"].startswith("Su consulta está confirmada")]
     text = email.get_body(("plain",)).get_content()
     assert "Su consulta en Juniper Physical Therapy está confirmada." in text
-    assert "Cuándo: jueves 11 de marzo, 9:00" in text and "Si faltan menos de 24 horas, llámenos" in text
+    assert "Cuándo: jueves 11 de marzo, 9:00" in text and "Si faltan menos de 24 horas para la consulta, llámenos" in text
     assert "Dear" not in text and "When:" not in text
     [invite] = [part for part in email.iter_attachments() if part.get_filename() == "consultation.ics"]
     [event] = Calendar.from_ical(invite.get_content()).walk("VEVENT")

@@ -273,8 +273,9 @@ class ConsultationForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then the one that spans two fields (Optional() would skip it on phone)."""
         valid = super().validate(extra_validators)
-        self.csrf_token.errors = [gettext(message) if message in CSRF_MESSAGES else message
-                                  for message in self.csrf_token.errors]
+        if "csrf_token" in self:  # not there when WTF_CSRF_ENABLED is off
+            self.csrf_token.errors = [gettext(message) if message in CSRF_MESSAGES else message
+                                      for message in self.csrf_token.errors]
         if self.contact_method.data == "phone" and not self.phone.data and not self.phone.errors:
             self.phone.errors = [*self.phone.errors,
                                  gettext("Enter a phone number, or choose email as the way to contact you.")]
