@@ -122,9 +122,9 @@ def waitlist_offer(notification: Notification) -> Message | None:
     with in_language(consultation.language):
         context = {"name": consultation.name, "reference": consultation.reference,
                    "when": slot_label(start, clinic_zone(), consultation.language), "link": link}
+        subject = gettext("A consultation time has come free")  # in an f-string, pybabel would not see it
         return Message(
-            subject=f"{gettext('A consultation time has come free')} [{consultation.reference}] - "
-                    f"{current_app.config['CLINIC_NAME']}",
+            subject=f"{subject} [{consultation.reference}] - {current_app.config['CLINIC_NAME']}",
             recipients=[consultation.email],
             body=render_template("email/waitlist_offer.txt", **context),
             html=render_template("email/waitlist_offer.html", **context),

@@ -62,8 +62,9 @@ def acknowledge_patient(consultation: ConsultationRequest) -> Message:
     with in_language(consultation.language):
         context = {"reference": consultation.reference, "name": consultation.name,
                    "held_when": when(appointment, consultation.language) if held else None}
+        subject = gettext("We received your consultation request")  # in an f-string, pybabel would not see it
         return Message(
-            subject=f"{gettext('We received your consultation request')} [{consultation.reference}] - {clinic_name}",
+            subject=f"{subject} [{consultation.reference}] - {clinic_name}",
             recipients=[consultation.email],
             body=render_template("email/patient_acknowledgement.txt", **context),
             html=render_template("email/patient_acknowledgement.html", **context),

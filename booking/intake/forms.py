@@ -5,6 +5,8 @@ import secrets
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import LazyString, format_number, gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -30,8 +32,23 @@ CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 TEXT_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SUBMISSION_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 NO_TIME = "none"
-NO_TIME_SUITS = "None of these times suit me"
-TIME_TAKEN = "That time was just taken. Please choose another."
+
+
+def N_(text: str) -> str:
+    """Marks a message for translation where it is defined; its user translates it in the page's language."""
+    return text
+
+
+# Flask-WTF words its CSRF errors in English only; marked here so even that message is in the page's language.
+CSRF_MESSAGES = (N_("The CSRF token is missing."), N_("The CSRF session token is missing."),
+                 N_("The CSRF token has expired."), N_("The CSRF token is invalid."), N_("The CSRF tokens do not match."))
+NO_TIME_SUITS = N_("None of these times suit me")
+TIME_TAKEN = N_("That time was just taken. Please choose another.")
+
+
+def limit(number: int) -> LazyString:
+    """A length limit written the page's way: "2,000" in English, "2000" in Spanish."""
+    return LazyString(format_number, number)
 
 
 def strip_text(value):
@@ -68,6 +85,8 @@ class AllowedChoice:
         self.message = message
 
     def __call__(self, form, field):
+        if field.data is None:
+            return  # nothing posted at all (not even an empty list): whether it is required is another check
         offered = {choice.value for choice in field.choices}
         values = field.data if isinstance(field.data, list) else [field.data]
         if any(value not in offered for value in values):
@@ -107,90 +126,93 @@ class ConsultationForm(FlaskForm):
     name = StringField(
         filters=[strip_text],
         validators=[
-            DataRequired("Enter your name."),
-            Length(max=NAME_MAX, message=f"Your name must be {NAME_MAX} characters or fewer."),
-            SingleLine("Your name cannot contain line breaks or control characters."),
+            DataRequired(_l("Enter your name.")),
+            Length(max=NAME_MAX, message=_l("Your name must be %(max)s characters or fewer.", max=limit(NAME_MAX))),
+            SingleLine(_l("Your name cannot contain line breaks or control characters.")),
         ],
     )
     email = EmailField(
         filters=[strip_text],
         validators=[
-            DataRequired("Enter your email address."),
-            Length(max=EMAIL_MAX, message=f"Your email address must be {EMAIL_MAX} characters or fewer."),
-            SingleLine("Enter an email address in the correct format, like name@example.com."),
-            Email("Enter an email address in the correct format, like name@example.com."),
+            DataRequired(_l("Enter your email address.")),
+            Length(max=EMAIL_MAX, message=_l("Your email address must be %(max)s characters or fewer.",
+                                              max=limit(EMAIL_MAX))),
+            SingleLine(_l("Enter an email address in the correct format, like name@example.com.")),
+            Email(_l("Enter an email address in the correct format, like name@example.com.")),
         ],
     )
     phone = TelField(
         filters=[strip_text],
         validators=[
             Optional(),
-            Length(max=PHONE_MAX, message=f"Your phone number must be {PHONE_MAX} characters or fewer."),
-            PhoneNumber(
-                f"Enter a phone number we can call, like {PHONE_HINT_EXAMPLE}. "
-                "For a number in another country, start with + and its country code."
-            ),
+            Length(max=PHONE_MAX, message=_l("Your phone number must be %(max)s characters or fewer.", max=limit(PHONE_MAX))),
+            PhoneNumber(_l(
+                "Enter a phone number we can call, like %(example)s. "
+                "For a number in another country, start with + and its country code.",
+                example=PHONE_HINT_EXAMPLE,
+            )),
         ],
     )
     contact_method = allowed_choice(
-        RadioField, "contact_method", "Choose how you would like us to contact you from the options listed.",
-        required="Choose how you would like us to contact you.",
+        RadioField, "contact_method", _l("Choose how you would like us to contact you from the options listed."),
+        required=_l("Choose how you would like us to contact you."),
     )
     consultation_language = allowed_choice(
-        RadioField, "consultation_language", "Choose a language from the options listed.", optional=True
+        RadioField, "consultation_language", _l("Choose a language from the options listed."), optional=True
     )
-    interpreter = allowed_choice(RadioField, "interpreter", "Choose yes or no.", optional=True)
+    interpreter = allowed_choice(RadioField, "interpreter", _l("Choose yes or no."), optional=True)
 
     condition = allowed_choice(
-        RadioField, "condition", "Choose what brings you to us from the options listed.",
-        required="Choose what brings you to us, or “Something else”.",
+        RadioField, "condition", _l("Choose what brings you to us from the options listed."),
+        required=_l("Choose what brings you to us, or “Something else”."),
     )
     condition_other = StringField(
         filters=[strip_text],
         validators=[
             Length(
                 max=CONDITION_OTHER_MAX,
-                message=f"Describe the problem in {CONDITION_OTHER_MAX} characters or fewer here; "
-                "use the description below for more.",
+                message=_l("Describe the problem in %(max)s characters or fewer here; "
+                           "use the description below for more.", max=limit(CONDITION_OTHER_MAX)),
             ),
-            SingleLine("Keep this to one line; use the description below for more."),
+            SingleLine(_l("Keep this to one line; use the description below for more.")),
         ],
     )
     body_area = allowed_choice(
-        SelectField, "body_area", "Choose the area from the list.", optional=True, blank="Choose an area"
+        SelectField, "body_area", _l("Choose the area from the list."), optional=True,
+        blank=_l("Choose an area")
     )
-    side = allowed_choice(RadioField, "side", "Choose a side from the options listed.", optional=True)
+    side = allowed_choice(RadioField, "side", _l("Choose a side from the options listed."), optional=True)
     duration = allowed_choice(
-        SelectField, "duration", "Choose how long it has lasted from the list.", optional=True,
-        blank="Choose how long",
+        SelectField, "duration", _l("Choose how long it has lasted from the list."), optional=True,
+        blank=_l("Choose how long"),
     )
     pain_level = RadioField(
         choices=[SelectChoice(str(n)) for n in range(11)],
         validate_choice=False,
-        validators=[Optional(), AllowedChoice("Choose a pain level from 0 to 10.")],
+        validators=[Optional(), AllowedChoice(_l("Choose a pain level from 0 to 10."))],
     )
     description = TextAreaField(
         filters=[tidy_free_text],
         validators=[
-            DataRequired("Tell us a little about the problem."),
+            DataRequired(_l("Tell us a little about the problem.")),
             Length(
                 max=DESCRIPTION_MAX,
-                message=f"Keep the description to {DESCRIPTION_MAX:,} characters or fewer.",
+                message=_l("Keep the description to %(max)s characters or fewer.", max=limit(DESCRIPTION_MAX)),
             ),
         ],
     )
     had_dry_needling = allowed_choice(
-        RadioField, "had_dry_needling", "Choose yes, no or not sure.", optional=True
+        RadioField, "had_dry_needling", _l("Choose yes, no or not sure."), optional=True
     )
 
     screening = allowed_choice(
-        SelectMultipleField, "screening", "Choose only from the safety questions listed.",
-        required="Tick any that apply to you, or “None of these apply to me”.",
+        SelectMultipleField, "screening", _l("Choose only from the safety questions listed."),
+        required=_l("Tick any that apply to you, or “None of these apply to me”."),
     )
 
-    preferred_days = allowed_choice(SelectMultipleField, "preferred_days", "Choose days from the ones listed.")
+    preferred_days = allowed_choice(SelectMultipleField, "preferred_days", _l("Choose days from the ones listed."))
     preferred_times = allowed_choice(
-        SelectMultipleField, "preferred_times", "Choose times of day from the ones listed."
+        SelectMultipleField, "preferred_times", _l("Choose times of day from the ones listed.")
     )
 
     # The consultation time: a radio per free time (value: its ISO 8601 start with offset), or "none".
@@ -201,10 +223,10 @@ class ConsultationForm(FlaskForm):
     waitlist = BooleanField()
 
     consent_contact = BooleanField(
-        validators=[DataRequired("Tick the box to let us contact you about this request.")]
+        validators=[DataRequired(_l("Tick the box to let us contact you about this request."))]
     )
     consent_privacy = BooleanField(
-        validators=[DataRequired("Tick the box to confirm you have read the privacy notice.")]
+        validators=[DataRequired(_l("Tick the box to confirm you have read the privacy notice."))]
     )
 
     # Hidden from people and screen readers; only bots fill it in.
@@ -213,12 +235,12 @@ class ConsultationForm(FlaskForm):
 
     def validate_condition_other(self, field):
         if self.condition.data == "other" and not field.data:
-            raise ValidationError("Tell us in a few words what the problem is.")
+            raise ValidationError(gettext("Tell us in a few words what the problem is."))
 
     def validate_screening(self, field):
         if "none" in field.data and len(field.data) > 1:
             raise ValidationError(
-                "You ticked “None of these apply to me” and another answer: untick one of them."
+                gettext("You ticked “None of these apply to me” and another answer: untick one of them.")
             )
 
     times_offered = False  # set by the view when the clinic has bookable times to show
@@ -228,13 +250,13 @@ class ConsultationForm(FlaskForm):
             field.data = None  # no picker on the page: the request goes in as before
             return
         if not field.data:
-            raise ValidationError(f"Choose a time, or “{NO_TIME_SUITS}”.")
+            raise ValidationError(gettext("Choose a time, or “%(none)s”.", none=gettext(NO_TIME_SUITS)))
         if field.data != NO_TIME and self.chosen_start() is None:
-            raise ValidationError("Choose one of the times listed.")
+            raise ValidationError(gettext("Choose one of the times listed."))
 
     def validate_practitioner(self, field):
         if field.data and not field.data.isdigit():
-            raise ValidationError("Choose a practitioner from the list.")
+            raise ValidationError(gettext("Choose a practitioner from the list."))
 
     def chosen_start(self) -> datetime | None:
         """The picked start as aware UTC, or None for "none of these" or anything that is not a time we write."""
@@ -251,8 +273,12 @@ class ConsultationForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then the one that spans two fields (Optional() would skip it on phone)."""
         valid = super().validate(extra_validators)
+        if "csrf_token" in self:  # not there when WTF_CSRF_ENABLED is off
+            self.csrf_token.errors = [gettext(message) if message in CSRF_MESSAGES else message
+                                      for message in self.csrf_token.errors]
         if self.contact_method.data == "phone" and not self.phone.data and not self.phone.errors:
-            self.phone.errors = [*self.phone.errors, "Enter a phone number, or choose email as the way to contact you."]
+            self.phone.errors = [*self.phone.errors,
+                                 gettext("Enter a phone number, or choose email as the way to contact you.")]
             valid = False
         return valid
 

@@ -3,6 +3,7 @@
 from datetime import date
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
@@ -34,7 +35,7 @@ def _asked_day(text: str | None) -> date | None:
 def _time_picker(form: ConsultationForm) -> WeekOfTimes | None:
     """The week of free times to show (None when the clinic has no bookable practitioner yet)."""
     practitioners = active_practitioners()
-    form.practitioner.choices = [SelectChoice("", "Any practitioner"),
+    form.practitioner.choices = [SelectChoice("", gettext("Any practitioner")),
                                  *(SelectChoice(str(p.id), p.name) for p in practitioners)]
     form.times_offered = bool(practitioners)
     if not practitioners:
@@ -72,7 +73,7 @@ def request_consultation():
                     answers_from(form), chosen, waitlist=form.slot.data == NO_TIME and bool(form.waitlist.data))
             except TimeTaken:
                 db.session.rollback()
-                form.slot.errors = [TIME_TAKEN]
+                form.slot.errors = [gettext(TIME_TAKEN)]
                 form.slot.data = None
                 return _form_page(form, _time_picker(form))
             except SQLAlchemyError:
@@ -95,7 +96,7 @@ def request_sent():
     consultation = find_by_reference(reference) if reference else None
     appointment = consultation.appointment if consultation is not None else None
     return _no_store(render_template("intake/sent.html", reference=reference, appointment=appointment,
-                                     when=when(appointment) if appointment else None), 200)
+                                     when=when(appointment, current_language()) if appointment else None), 200)
 
 
 def _no_store(body: str, status: int):
