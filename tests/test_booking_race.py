@@ -200,3 +200,39 @@ def test_a_status_typo_is_refused_by_the_database(any_db_app, table):
             db.session.commit()
         db.session.rollback()
         assert db.session.execute(text(f"SELECT status FROM {table}")).scalar_one() != "nwe"
+
+
+def test_two_cancellations_at_once_send_one_cancellation(app):
+    """Two tabs press Cancel together: the conditional update lets one through; one set of emails is owed."""
+    import threading
+
+    from booking.appointments import service
+    from booking.models import Appointment, Notification
+    from tests.factories import make_confirmed_appointment
+
+    with app.app_context():
+        appointment_id = make_confirmed_appointment().id
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def press_cancel():
+        with app.app_context():
+            appointment = db.session.get(Appointment, appointment_id)
+            barrier.wait()
+            try:
+                service.cancel(appointment)
+                outcomes.append("cancelled")
+            except service.NotAllowed:
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=press_cancel) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["cancelled", "refused"]
+    with app.app_context():
+        kinds = [k for k in db.session.execute(db.select(Notification.kind)).scalars() if "cancelled" in k]
+    assert sorted(kinds) == ["appointment_cancelled", "clinic_appointment_cancelled"]

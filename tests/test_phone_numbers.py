@@ -87,3 +87,18 @@ def test_migration_fills_e164_for_rows_stored_before_it_and_goes_down_cleanly(ap
         upgrade()
         stored = sorted(db.session.execute(db.select(ConsultationRequest.phone_e164)).scalars())
     assert stored == ["", "+15415550142", "+442079460958"]
+
+
+def test_the_phone_migration_fills_e164_and_goes_down_on_postgresql(make_app, postgres_url):
+    app = make_app(SQLALCHEMY_DATABASE_URI=postgres_url)
+    client = app.test_client()
+    for phone in ("(541) 555-0142", "+44 20 7946 0958"):
+        assert client.post_form("/consultation", valid_answers(phone=phone)).status_code == 303
+    with app.app_context():
+        downgrade(revision="425e6f9ca0c4")  # the revision before the phone numbers' own
+        columns = {c["name"] for c in db.inspect(db.engine).get_columns("consultation_request")}
+        assert "phone_e164" not in columns
+        upgrade()
+        stored = sorted(db.session.execute(db.select(ConsultationRequest.phone_e164)).scalars())
+        db.session.remove()
+    assert stored == ["+15415550142", "+442079460958"]

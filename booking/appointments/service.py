@@ -183,12 +183,23 @@ def book_from_waitlist(consultation: ConsultationRequest, start: datetime, pract
     return appointment
 
 
-def _let_go(appointment: Appointment, status: AppointmentStatus) -> datetime:
-    """Free the time at once and tell waiting patients; returns the freed start (aware UTC)."""
+def _let_go(appointment: Appointment, status: AppointmentStatus, refusal: str) -> datetime:
+    """Free the time at once and tell waiting patients; returns the freed start (aware UTC).
+
+    The state change is one conditional UPDATE, so of two cancellations at once (two tabs, a double click
+    racing a staff release) exactly one goes through and sends its emails; the other gets NotAllowed.
+    """
+    taken = db.session.execute(
+        db.update(Appointment)
+        .where(Appointment.id == appointment.id, Appointment.status.in_(AppointmentStatus.holding()))
+        .values(status=status, sequence=Appointment.sequence + 1)
+    ).rowcount
+    if taken != 1:
+        db.session.rollback()
+        raise NotAllowed(refusal)
+    db.session.refresh(appointment)
     freed = appointment.starts_at.replace(tzinfo=UTC)
     _free_cells(appointment)
-    appointment.status = status
-    appointment.sequence += 1
     emails.withdraw_reminder(appointment)
     if freed > aware_now():
         emails.offer_to_waitlist(appointment, freed)
@@ -197,18 +208,14 @@ def _let_go(appointment: Appointment, status: AppointmentStatus) -> datetime:
 
 def release(appointment: Appointment) -> None:
     """Staff give a held time back: the request carries on as a plain request."""
-    if not appointment.holds_time:
-        raise NotAllowed("This appointment does not hold a time.")
-    _let_go(appointment, AppointmentStatus.RELEASED)
+    _let_go(appointment, AppointmentStatus.RELEASED, "This appointment does not hold a time.")
     db.session.commit()
     current_app.logger.info("Time released for request %s", appointment.consultation_request.reference)
 
 
 def cancel(appointment: Appointment, by_patient: bool = True) -> None:
     """Cancelled: the time is free at once, the clinic is told, the patient gets a cancellation."""
-    if not appointment.holds_time:
-        raise NotAllowed("This appointment was already cancelled.")
-    _let_go(appointment, AppointmentStatus.CANCELLED)
+    _let_go(appointment, AppointmentStatus.CANCELLED, "This appointment was already cancelled.")
     emails.enqueue_cancellation(appointment)
     db.session.commit()
     who = "the patient" if by_patient else "staff"
