@@ -241,3 +241,37 @@ def test_every_patient_email_is_marked_for_translation(pseudo_app):
                     assert unmarked(text, details) == [], (notification.kind, text)
     assert {"patient_acknowledgement", "appointment_confirmed", "appointment_cancelled",
             "waitlist_offer"} <= kinds
+
+
+def test_the_appointment_pages_are_marked(pseudo_app):
+    """The manage page, its change picker (with an error too), and a freed time, taken or free, all marked."""
+    from urllib.parse import urlsplit
+
+    from booking.appointments.links import manage_url, waitlist_url
+    from booking.models import Practitioner, WaitlistEntry
+    from tests.factories import first_free_time, make_confirmed_appointment, make_request
+
+    client = pseudo_app.test_client()
+    with time_machine.travel(NOW, tick=False):
+        with pseudo_app.app_context():
+            practitioner = db.session.execute(db.select(Practitioner)).scalar_one()
+            appointment = make_confirmed_appointment(make_request(language="es"), practitioner=practitioner)
+            held = appointment.starts_at.replace(tzinfo=timezone.utc)
+            waiting = make_request(language="es", email="ana2@example.org", notifications=False)
+            db.session.add(WaitlistEntry(consultation_request=waiting))
+            db.session.commit()
+            free = first_free_time(practitioner.id).start
+            manage = urlsplit(manage_url(appointment)).path
+            freed = [urlsplit(waitlist_url(waiting, practitioner.id, start)).path for start in (free, held)]
+        assert manage.startswith("/es/")
+        pages = [client.get(path) for path in (manage, manage + "/change", *freed)]
+        pages.append(client.post_form(manage + "/change", {"slot": "nonsense"}))
+    for response in pages:
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert 'lang="es"' in page and OPEN in page
+        assert unmarked(visible_text(page), clinic_details(pseudo_app)) == [], page[:3000]
+    # Each state was really shown: a free time, then one already taken, then the picker's error.
+    assert f"{OPEN}A consultation time has come free{CLOSE}" in pages[2].get_data(as_text=True)
+    assert f"{OPEN}Someone was quicker{CLOSE}" in pages[3].get_data(as_text=True)
+    assert f"{OPEN}Choose one of the times listed.{CLOSE}" in pages[4].get_data(as_text=True)
