@@ -178,15 +178,29 @@ def clinic_details(app) -> list[str]:
             cfg["CLINIC_RESPONSE_TIME_ES"], *cfg["CLINIC_ADDRESS"], *cfg["CLINIC_HOURS_ES"], "Avery Lee", *notices]
 
 
+def forget_catalogues() -> None:
+    """Empty Flask-Babel's catalogue cache, if it has made one yet (it is made inside the first app)."""
+    from booking.i18n import babel
+
+    domain = vars(babel).get("domain_instance")  # a cached_property: absent until first used
+    if domain is not None:
+        domain.cache.clear()
+
+
 @pytest.fixture
 def pseudo_app(make_app, pseudo_catalogue):
+    """An app reading the pseudo catalogue. Flask-Babel caches catalogues by locale alone, in the one
+    module-level Babel every app shares: empty that cache on the way in and out, or whichever app ran
+    first in this process decides what "es" means for the other."""
+    forget_catalogues()
     app = make_app(BABEL_TRANSLATION_DIRECTORIES=str(pseudo_catalogue), MAIL_SERVER="")
     with app.app_context():
         from booking.models import Practitioner
 
         db.session.add(Practitioner(name="Avery Lee", hours="mon-fri 09:00-12:00"))
         db.session.commit()
-    return app
+    yield app
+    forget_catalogues()
 
 
 PATIENT_PAGES = ["/es/", "/es/privacy", "/es/language-help", "/es/consultation", "/es/no-such-page"]
