@@ -178,25 +178,29 @@ def clinic_details(app) -> list[str]:
             cfg["CLINIC_RESPONSE_TIME_ES"], *cfg["CLINIC_ADDRESS"], *cfg["CLINIC_HOURS_ES"], "Avery Lee", *notices]
 
 
-def _forget_loaded_catalogues(app) -> None:
-    """Flask-Babel caches catalogues by locale for the whole process: the pseudo one must not outlive its test."""
-    from flask_babel import get_domain
+def forget_catalogues() -> None:
+    """Empty Flask-Babel's catalogue cache, if it has made one yet (it is made inside the first app)."""
+    from booking.i18n import babel
 
-    with app.app_context():
-        get_domain().cache.clear()
+    domain = vars(babel).get("domain_instance")  # a cached_property: absent until first used
+    if domain is not None:
+        domain.cache.clear()
 
 
 @pytest.fixture
 def pseudo_app(make_app, pseudo_catalogue):
+    """An app reading the pseudo catalogue. Flask-Babel caches catalogues by locale alone, in the one
+    module-level Babel every app shares: empty that cache on the way in and out, or whichever app ran
+    first in this process decides what "es" means for the other."""
+    forget_catalogues()
     app = make_app(BABEL_TRANSLATION_DIRECTORIES=str(pseudo_catalogue), MAIL_SERVER="")
-    _forget_loaded_catalogues(app)
     with app.app_context():
         from booking.models import Practitioner
 
         db.session.add(Practitioner(name="Avery Lee", hours="mon-fri 09:00-12:00"))
         db.session.commit()
     yield app
-    _forget_loaded_catalogues(app)
+    forget_catalogues()
 
 
 PATIENT_PAGES = ["/es/", "/es/privacy", "/es/language-help", "/es/consultation", "/es/no-such-page"]
@@ -258,3 +262,37 @@ def test_every_patient_email_is_marked_for_translation(pseudo_app):
             check_emails(pseudo_app, consultation, kinds)
     assert {"patient_acknowledgement", "appointment_confirmed", "appointment_cancelled",
             "waitlist_offer"} <= kinds
+
+
+def test_the_appointment_pages_are_marked(pseudo_app):
+    """The manage page, its change picker (with an error too), and a freed time, taken or free, all marked."""
+    from urllib.parse import urlsplit
+
+    from booking.appointments.links import manage_url, waitlist_url
+    from booking.models import Practitioner, WaitlistEntry
+    from tests.factories import first_free_time, make_confirmed_appointment, make_request
+
+    client = pseudo_app.test_client()
+    with time_machine.travel(NOW, tick=False):
+        with pseudo_app.app_context():
+            practitioner = db.session.execute(db.select(Practitioner)).scalar_one()
+            appointment = make_confirmed_appointment(make_request(language="es"), practitioner=practitioner)
+            held = appointment.starts_at.replace(tzinfo=timezone.utc)
+            waiting = make_request(language="es", email="ana2@example.org", notifications=False)
+            db.session.add(WaitlistEntry(consultation_request=waiting))
+            db.session.commit()
+            free = first_free_time(practitioner.id).start
+            manage = urlsplit(manage_url(appointment)).path
+            freed = [urlsplit(waitlist_url(waiting, practitioner.id, start)).path for start in (free, held)]
+        assert manage.startswith("/es/")
+        pages = [client.get(path) for path in (manage, manage + "/change", *freed)]
+        pages.append(client.post_form(manage + "/change", {"slot": "nonsense"}))
+    for response in pages:
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert 'lang="es"' in page and OPEN in page
+        assert unmarked(visible_text(page), clinic_details(pseudo_app)) == [], page[:3000]
+    # Each state was really shown: a free time, then one already taken, then the picker's error.
+    assert f"{OPEN}A consultation time has come free{CLOSE}" in pages[2].get_data(as_text=True)
+    assert f"{OPEN}Someone was quicker{CLOSE}" in pages[3].get_data(as_text=True)
+    assert f"{OPEN}Choose one of the times listed.{CLOSE}" in pages[4].get_data(as_text=True)

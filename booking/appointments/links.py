@@ -2,10 +2,11 @@
 
 from datetime import UTC, datetime
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from booking.extensions import db
+from booking.i18n import localized_url_for
 from booking.models import Appointment, ConsultationRequest, utcnow
 
 MANAGE_SALT = "appointment-manage"
@@ -16,10 +17,10 @@ def _signer(salt: str) -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def _absolute(endpoint: str, **values) -> str:
-    """A link for an email: PUBLIC_BASE_URL, since the outbox renders outside any request."""
+def _absolute(endpoint: str, language: str, **values) -> str:
+    """A link for an email, in the patient's language: PUBLIC_BASE_URL, since the outbox renders outside any request."""
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+        return localized_url_for(endpoint, _language=language, _external=True, **values)
 
 
 def manage_token(appointment: Appointment) -> str:
@@ -27,7 +28,8 @@ def manage_token(appointment: Appointment) -> str:
 
 
 def manage_url(appointment: Appointment) -> str:
-    return _absolute("appointments.manage", token=manage_token(appointment))
+    return _absolute("appointments.manage", appointment.consultation_request.language,
+                     token=manage_token(appointment))
 
 
 def appointment_for(token: str) -> Appointment | None:
@@ -49,7 +51,8 @@ def waitlist_token(consultation: ConsultationRequest, practitioner_id: int, star
 
 
 def waitlist_url(consultation: ConsultationRequest, practitioner_id: int, start: datetime) -> str:
-    return _absolute("appointments.take_freed_time", token=waitlist_token(consultation, practitioner_id, start))
+    return _absolute("appointments.take_freed_time", consultation.language,
+                     token=waitlist_token(consultation, practitioner_id, start))
 
 
 def waitlist_offer_for(token: str) -> tuple[ConsultationRequest, int, datetime] | None:

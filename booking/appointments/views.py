@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
                    url_for)
+from flask_babel import gettext, lazy_gettext
 
 from booking.appointments import service
 from booking.appointments.availability import aware_now, practitioners_free_at, week_of_times
@@ -14,15 +15,25 @@ from booking.appointments.emails import when
 from booking.appointments.links import appointment_for, manage_token, waitlist_offer_for
 from booking.appointments.slots import parse_slot_value, slot_label
 from booking.clock import clinic_zone
+from booking.i18n import current_language
 from booking.models import Appointment
 from booking.outbox.worker import wake_outbox_worker
 from booking.states import AppointmentStatus, WaitlistStatus
 
 bp = Blueprint("appointments", __name__, url_prefix="/appointment")
 
-TIME_TAKEN = "That time was just taken. Please choose another."
-CHOOSE_A_TIME = "Choose one of the times listed."
+TIME_TAKEN = lazy_gettext("That time was just taken. Please choose another.")
+CHOOSE_A_TIME = lazy_gettext("Choose one of the times listed.")
 CONFLICT = 409
+
+# What the patient reads as the status; the staff pages keep the enum's own English titles.
+STATUS_WORDS = {
+    AppointmentStatus.HELD: lazy_gettext("Held for the clinic to confirm"),
+    AppointmentStatus.OFFERED: lazy_gettext("Another time offered"),
+    AppointmentStatus.CONFIRMED: lazy_gettext("Confirmed"),
+    AppointmentStatus.CANCELLED: lazy_gettext("Cancelled"),
+    AppointmentStatus.RELEASED: lazy_gettext("Released"),
+}
 
 
 @bp.after_request
@@ -46,10 +57,16 @@ def _appointment(token: str) -> Appointment:
     return appointment
 
 
+def _when(appointment: Appointment) -> str:
+    """The appointment's time in the page's language: "jueves 11 de marzo, 9:00" under /es."""
+    return when(appointment, current_language())
+
+
 def _manage_page(appointment: Appointment, token: str, status: int = 200, refused: bool = False):
     late = service.within_cancel_cutoff(appointment)
     return render_template(
-        "appointments/manage.html", appointment=appointment, token=token, when=when(appointment),
+        "appointments/manage.html", appointment=appointment, token=token, when=_when(appointment),
+        status_words=STATUS_WORDS[appointment.status],
         late=late, can_change=appointment.holds_time and not late, refused=refused,
         cutoff_hours=current_app.config["CANCEL_CUTOFF_HOURS"], Status=AppointmentStatus,
     ), status
@@ -74,7 +91,7 @@ def cancel(token: str):
         return refused
     service.cancel(appointment)
     wake_outbox_worker(current_app)
-    flash("Your consultation is cancelled. We have emailed you to confirm, and told the clinic.")
+    flash(gettext("Your consultation is cancelled. We have emailed you to confirm, and told the clinic."))
     return redirect(url_for(".manage", token=token), 303)
 
 
@@ -86,7 +103,7 @@ def accept(token: str):
     except service.NotAllowed:
         return _manage_page(appointment, token, CONFLICT, refused=True)
     wake_outbox_worker(current_app)
-    flash("Thank you: the time is confirmed. We have emailed you an invitation for your calendar.")
+    flash(gettext("Thank you: the time is confirmed. We have emailed you an invitation for your calendar."))
     return redirect(url_for(".manage", token=token), 303)
 
 
@@ -101,8 +118,8 @@ def _asked_day(text: str | None) -> date | None:
 def _picker(appointment: Appointment, token: str, asked: date | None, error: str | None = None):
     """The week of times; a mistake comes back with 200, as the form's do (browsers log any 4xx page)."""
     return render_template(
-        "appointments/change.html", appointment=appointment, token=token, when=when(appointment),
-        week=week_of_times(asked), error=error,
+        "appointments/change.html", appointment=appointment, token=token, when=_when(appointment),
+        week=week_of_times(asked, language=current_language()), error=error,
     ), 200
 
 
@@ -131,7 +148,7 @@ def change_time(token: str):
     except service.NotAllowed:
         return _manage_page(appointment, token, CONFLICT, refused=True)
     wake_outbox_worker(current_app)
-    flash(f"Your consultation is now on {when(appointment)}.")
+    flash(gettext("Your consultation is now on %(when)s.", when=_when(appointment)))
     return redirect(url_for(".manage", token=token), 303)
 
 
@@ -147,7 +164,8 @@ def _freed_page(name: str, consultation, start, status: int = 200):
     manage_link = (url_for(".manage", token=manage_token(appointment))
                    if appointment is not None and appointment.holds_time else None)
     return render_template(f"appointments/{name}.html", token=request.view_args["token"],
-                           when=slot_label(start, clinic_zone()), reference=consultation.reference,
+                           when=slot_label(start, clinic_zone(), current_language()),
+                           reference=consultation.reference,
                            manage_link=manage_link), status
 
 
@@ -178,5 +196,5 @@ def book_freed_time(token: str):
     except service.NotAllowed:
         return _freed_page("freed_not_waiting", consultation, start, CONFLICT)
     wake_outbox_worker(current_app)
-    flash("The time is yours. We have emailed you a confirmation with an invitation for your calendar.")
+    flash(gettext("The time is yours. We have emailed you a confirmation with an invitation for your calendar."))
     return redirect(url_for(".manage", token=manage_token(appointment)), 303)
