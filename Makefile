@@ -29,6 +29,8 @@ system-packages:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# The embedded defaults, placeholder secret included, run only when development is said out loud.
+run: export BOOKING_ENV ?= development
 run: setup
 	$(BIN)/flask --app booking db upgrade
 	$(BIN)/gunicorn --bind 127.0.0.1:$${PORT:-5000} --threads 4 --access-logfile - \
