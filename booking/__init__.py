@@ -185,11 +185,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from booking.outbox.commands import send_mail_command
-    from booking.staff.commands import create_staff_command, purge_command
+    from booking.staff.commands import create_staff_command, purge_command, reset_two_step_command
 
     app.cli.add_command(send_mail_command)
     app.cli.add_command(create_staff_command)
     app.cli.add_command(purge_command)
+    app.cli.add_command(reset_two_step_command)
 
 
 def register_outbox_worker(app: Flask) -> None:

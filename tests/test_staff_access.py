@@ -12,7 +12,7 @@ def staff_urls(app, reference: str) -> list[tuple[str, str]]:
     with app.app_context():
         notification_id = db.session.execute(db.select(Notification.id)).scalars().first()
         staff_id = db.session.execute(db.select(StaffUser.id)).scalars().first()
-    values = {"reference": reference, "notification_id": notification_id, "staff_id": staff_id}
+    values = {"reference": reference, "notification_id": notification_id, "staff_id": staff_id, "session_id": 1}
     found = []
     adapter = app.url_map.bind("localhost")
     for rule in app.url_map.iter_rules():
