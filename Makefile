@@ -38,6 +38,8 @@ system-packages:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# The embedded defaults, placeholder secret included, run only when development is said out loud.
+run: export BOOKING_ENV ?= development
 run: setup
 	$(BIN)/flask --app booking db upgrade
 	@# A fresh machine shows bookable times: development seeds "Demo therapist" when there is no practitioner.

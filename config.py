@@ -80,10 +80,17 @@ class Config:
     CLINIC_COUNTRY = os.environ.get("CLINIC_COUNTRY", "US").strip().upper()
     RETENTION_DAYS = _env_int("RETENTION_DAYS", 365)
     INBOX_PAGE_SIZE = _env_int("INBOX_PAGE_SIZE", 25)
+    # Failed sign-ins (wrong password or wrong code) counted in the database, check and count in one step.
+    # Tight: one account from one address. Loose: one account from anywhere, so a stranger elsewhere
+    # cannot lock the owner out. Per address: one address trying many accounts.
+    LOGIN_RATE_LIMIT_ACCOUNT_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_ACCOUNT_ADDRESS", "5 per 15 minutes")
+    LOGIN_RATE_LIMIT_ACCOUNT = os.environ.get("LOGIN_RATE_LIMIT_ACCOUNT", "100 per hour")
     LOGIN_RATE_LIMIT_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_ADDRESS", "20 per 15 minutes")
-    LOGIN_RATE_LIMIT_ACCOUNT = os.environ.get("LOGIN_RATE_LIMIT_ACCOUNT", "5 per 15 minutes")
-    # A working day of inactivity ends a staff session.
+    # Two-step sign-in (an authenticator app's code after the password) for every staff account.
+    STAFF_REQUIRE_TOTP = _env_bool("STAFF_REQUIRE_TOTP", True)
+    # A working day of inactivity ends a staff session; STAFF_SESSION_MAX_HOURS ends it whatever the activity.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("STAFF_SESSION_HOURS", 10))
+    STAFF_SESSION_MAX_HOURS = _env_int("STAFF_SESSION_MAX_HOURS", 12)
     SESSION_REFRESH_EACH_REQUEST = True
 
     MAX_CONTENT_LENGTH = 64 * 1024
@@ -143,7 +150,10 @@ class ProductionConfig(Config):
 
     SEED_DEMO_PRACTITIONER = False
     NOTIFY_DETAILS = os.environ.get("NOTIFY_DETAILS", "minimal")
+    # __Host-: the browser keeps it only if Secure, for this host alone, on path /.
+    SESSION_COOKIE_NAME = "__Host-session"
     SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_SAMESITE = "Strict"
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_HTTPONLY = True
     PREFERRED_URL_SCHEME = "https"

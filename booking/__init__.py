@@ -1,5 +1,6 @@
 """Juniper Physical Therapy's dry-needling page and consultation requests."""
 
+import ipaddress
 import os
 import sqlite3
 
@@ -24,8 +25,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(root, "templates"),
     )
     env = os.environ.get("BOOKING_ENV", "development")
+    # Only an operator who said "development" (or a test) may run on the placeholder secret.
+    explicit = "BOOKING_ENV" in os.environ
     if test_config is not None and test_config.get("TESTING"):
-        env = "testing"
+        env, explicit = "testing", True
     if env not in CONFIGS:
         raise RuntimeError(f"BOOKING_ENV must be one of {', '.join(CONFIGS)}, not {env!r}")
     app.config.from_object(CONFIGS[env])
@@ -33,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     _finish_config(app)
+    _refuse_unsafe_settings(app, explicit)
     configure_logging(app)
 
     register_extensions(app)
@@ -53,15 +57,6 @@ def _finish_config(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     if not app.config.get("MAIL_FILE_DIR"):
         app.config["MAIL_FILE_DIR"] = os.path.join(app.instance_path, "mail")
-    if app.config["BOOKING_ENV"] == "production":
-        secret = app.config.get("SECRET_KEY") or ""
-        if secret.strip().lower() in WEAK_SECRETS or len(secret) < 24:
-            raise RuntimeError(
-                "SECRET_KEY is missing or a placeholder: set a long random value "
-                "(python -c 'import secrets; print(secrets.token_hex(32))') before starting in production."
-            )
-        if not app.config.get("MAIL_SERVER"):
-            app.logger.warning("MAIL_SERVER is not set: clinic notifications are written to files, not sent.")
     if not app.config["CLINIC_EMAIL"]:
         raise RuntimeError("CLINIC_EMAIL is empty: new requests would notify nobody.")
     if app.config["CLINIC_COUNTRY"] not in phonenumbers.SUPPORTED_REGIONS:
@@ -85,6 +80,45 @@ def _warn_if_limits_are_per_process(app: Flask) -> None:
         app.logger.warning(
             "RATELIMIT_STORAGE_URI is memory:// with %d workers: each counts alone, so every rate limit is "
             "multiplied by %d. Set RATELIMIT_STORAGE_URI=redis://... to share the counts.", workers, workers)
+
+
+def _refuse_unsafe_settings(app: Flask, env_explicit: bool) -> None:
+    """Refuse to start on settings that would expose patients' answers or staff passwords."""
+    env = app.config["BOOKING_ENV"]
+    secret = app.config.get("SECRET_KEY") or ""
+    weak = secret.strip().lower() in WEAK_SECRETS or len(secret) < 24
+    if weak and (env == "production" or not env_explicit):
+        raise RuntimeError(
+            "SECRET_KEY is missing or a placeholder: set a long random value "
+            "(python -c 'import secrets; print(secrets.token_hex(32))'), or set BOOKING_ENV=development "
+            "to try the app on your own machine."
+        )
+    if env != "production":
+        return
+    _refuse_unprotected_mail(app.config)
+    if not app.config["PUBLIC_BASE_URL"].lower().startswith("https://"):
+        raise RuntimeError("PUBLIC_BASE_URL must start with https:// in production: staff links carry sessions.")
+
+
+def _refuse_unprotected_mail(config) -> None:
+    """Notifications and MAIL_PASSWORD cross the network only inside TLS, unless the relay is on this machine."""
+    server = (config.get("MAIL_SERVER") or "").strip()
+    if not server:
+        raise RuntimeError("MAIL_SERVER is not set: in production the clinic's notifications must be sent.")
+    if not (config.get("MAIL_USE_TLS") or config.get("MAIL_USE_SSL")) and not _is_loopback(server):
+        raise RuntimeError(
+            f"MAIL_SERVER {server} is not on this machine and neither MAIL_USE_TLS nor MAIL_USE_SSL is on: "
+            "mail and the mail password would cross the network unencrypted."
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @event.listens_for(Engine, "connect")
@@ -171,13 +205,14 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from booking.appointments.commands import practitioner_group, seed_demo_command
     from booking.outbox.commands import send_mail_command
-    from booking.staff.commands import create_staff_command, purge_command
+    from booking.staff.commands import create_staff_command, purge_command, reset_two_step_command
 
     app.cli.add_command(send_mail_command)
     app.cli.add_command(create_staff_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(practitioner_group)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(reset_two_step_command)
 
 
 def register_outbox_worker(app: Flask) -> None:

@@ -6,9 +6,12 @@ Each factory needs an app context, commits, and returns the new row; keyword arg
 import secrets
 from functools import cache
 
+import pyotp
+
 from booking.extensions import db
 from booking.intake.service import new_reference
-from booking.models import ConsultationRequest, Notification, StaffUser
+from booking.models import ConsultationRequest, Notification, StaffUser, utcnow
+from booking.staff.two_step import encrypt_secret
 
 PASSWORD = "a long enough passphrase"
 # The two emails the intake owes for every request, as it stores them.
@@ -73,8 +76,12 @@ def _password_hash(password: str) -> str:
 
 
 def make_staff(email: str = "desk@clinic.test", password: str = PASSWORD, *, is_admin: bool = False,
-               **overrides) -> StaffUser:
-    """A staff account that can log in with `password`; an administrator with is_admin=True."""
+               two_step: bool = True, **overrides) -> StaffUser:
+    """A staff account that can log in with `password` (and, unless two_step=False, an authenticator app
+    already set up: tests.fixtures.staff.log_in reads its key); an administrator with is_admin=True."""
+    if two_step:
+        overrides = {"totp_secret": encrypt_secret(pyotp.random_base32()), "totp_confirmed_at": utcnow(),
+                     **overrides}
     staff = StaffUser(email=email, is_admin=is_admin, password_hash=_password_hash(password), **overrides)
     db.session.add(staff)
     db.session.commit()

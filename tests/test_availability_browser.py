@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from booking.staff.service import create_staff
+from tests.fixtures.staff import set_up_two_step_in_browser
 from tests.factories import make_practitioner
 from tests.test_browser import (  # noqa: F401  (browser and live_app are fixtures)
     PHONE,
@@ -26,6 +27,7 @@ def test_availability_page_in_chromium_with_axe(browser, live_app):  # noqa: F81
     page.get_by_label("Email address").fill("boss@clinic.test")
     page.get_by_label("Password").fill("a long enough passphrase")
     page.get_by_role("button", name="Log in").click()
+    set_up_two_step_in_browser(page)  # the first sign-in asks for an authenticator app
 
     page.get_by_role("link", name="Availability").click()
     expect(page.get_by_role("heading", name="Availability", level=1)).to_be_visible()

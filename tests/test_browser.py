@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from booking.staff.service import create_staff
 from tests.conftest import free_port
+from tests.fixtures.staff import set_up_two_step_in_browser
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -189,6 +190,7 @@ def test_staff_log_in_triage_a_request_with_axe_on_each_page(browser, live_app):
     assert_accessible(page, "the login page showing an error")
     page.get_by_label("Password").fill("a long enough passphrase")
     page.get_by_role("button", name="Log in").click()
+    set_up_two_step_in_browser(page)  # the first sign-in; tests/test_totp.py checks those pages closely
 
     expect(page.get_by_role("heading", name="Consultation requests")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile(r"Inbox 1 new"))).to_be_visible()

@@ -1,6 +1,7 @@
 """The files docs/deploy.md hands an operator work as they are."""
 
 import configparser
+import os
 import shlex
 import subprocess
 import sys
@@ -10,11 +11,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# The files are checked, not deployed: the app they load runs on the development defaults here.
+CHECK_ENV = {**os.environ, "BOOKING_ENV": "development"}
 
 
 def test_gunicorn_accepts_the_repositorys_config():
     result = subprocess.run([BIN / "gunicorn", "--check-config", "-c", "gunicorn.conf.py", "booking:create_app()"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+                            cwd=ROOT, env=CHECK_ENV, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
 
 
@@ -29,7 +32,7 @@ def test_each_systemd_unit_runs_a_command_that_exists(unit):
         local = [part.replace("/srv/booking/", "") for part in local] + ["--check-config"]
     else:
         local.append("--help")  # the worker's options parse; --help stops before it runs
-    result = subprocess.run(local, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(local, cwd=ROOT, env=CHECK_ENV, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert parser["Service"]["EnvironmentFile"] == "/etc/booking/booking.env"
 

@@ -95,7 +95,8 @@ def test_a_multi_line_event_stays_one_line_in_both_formats():
 @pytest.mark.parametrize("log_format", ["text", "json"])
 def test_a_served_request_logs_its_event_on_one_line_with_its_id_and_no_health_detail(tmp_path, log_format):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "BOOKING_", "DATABASE_", "LOG_"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'clinic.sqlite3'}", INSTANCE_PATH=str(tmp_path / "instance"),
+    env.update(BOOKING_ENV="development", DATABASE_URL=f"sqlite:///{tmp_path / 'clinic.sqlite3'}",
+               INSTANCE_PATH=str(tmp_path / "instance"),
                OUTBOX_WORKER="off", LOG_FORMAT=log_format)
     upgraded = subprocess.run([BIN / "flask", "--app", "booking", "db", "upgrade"], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=120)

@@ -7,7 +7,8 @@ from booking.extensions import db
 
 
 ALL_TABLES = {"consultation_request", "notification", "staff_user", "request_event", "practitioner", "time_off",
-              "appointment", "booked_cell", "waitlist_entry"}
+              "appointment", "booked_cell", "waitlist_entry", "staff_session", "staff_recovery_code",
+              "sign_in_failure", "staff_event"}
 
 
 def table_names(app) -> set[str]:

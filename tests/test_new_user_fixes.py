@@ -73,7 +73,7 @@ with app.app_context():
 
 def test_one_event_gives_one_log_line(tmp_path):
     env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-    env.pop("BOOKING_ENV", None)
+    env["BOOKING_ENV"] = "development"
     done = subprocess.run([sys.executable, "-c", ONE_EVENT], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr

@@ -32,6 +32,7 @@ def operator_env(tmp_path, smtp):
         MAIL_DEFAULT_SENDER="Juniper PT <no-reply@clinic.test>",
         CLINIC_EMAIL="frontdesk@clinic.test, owner@clinic.test",
         OUTBOX_WORKER="false",
+        BOOKING_ENV="development",  # said out loud: only then may the placeholder secret run
     )
     return env
 
@@ -76,6 +77,7 @@ def test_db_upgrade_then_gunicorn_serves_then_send_mail_delivers(operator_env, s
 def test_send_mail_exits_1_while_the_mail_server_is_down(operator_env, smtp, tmp_path):
     assert run([BIN / "flask", "--app", "booking", "db", "upgrade"], operator_env).returncode == 0
     app = create_app({"SQLALCHEMY_DATABASE_URI": operator_env["DATABASE_URL"], "WTF_CSRF_ENABLED": False,
+                      "SECRET_KEY": "a long random secret for this test only",
                       "MAIL_DEFAULT_SENDER": "x@clinic.test", "OUTBOX_WORKER": False})
     from tests.conftest import valid_answers
 
@@ -98,7 +100,8 @@ def test_production_refuses_a_missing_or_placeholder_secret(operator_env, secret
 
 
 def test_production_sets_hsts_secure_cookies_and_minimal_notifications(operator_env):
-    env = {**operator_env, "BOOKING_ENV": "production", "SECRET_KEY": "a" * 16 + "production-grade-secret"}
+    env = {**operator_env, "BOOKING_ENV": "production", "SECRET_KEY": "a" * 16 + "production-grade-secret",
+           "PUBLIC_BASE_URL": "https://clinic.example"}
     script = (
         "from booking import create_app\n"
         "app = create_app()\n"
@@ -106,14 +109,15 @@ def test_production_sets_hsts_secure_cookies_and_minimal_notifications(operator_
         "r = c.get('/consultation', base_url='https://clinic.example')\n"
         "print(r.headers['Strict-Transport-Security'])\n"
         "print(app.config['NOTIFY_DETAILS'])\n"
-        "print([c for c in r.headers.getlist('Set-Cookie') if c.startswith('session=')][0])\n"
+        "print([c for c in r.headers.getlist('Set-Cookie') if c.startswith('__Host-session=')][0])\n"
     )
     result = run([sys.executable, "-c", script], env)
     assert result.returncode == 0, result.stderr
     hsts, notify_details, cookie = result.stdout.strip().splitlines()
     assert hsts.startswith("max-age=")
     assert notify_details == "minimal"  # health details stay out of email unless the clinic opts in
-    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Domain=" not in cookie and "Path=/;" in cookie  # what the __Host- prefix demands
 
 
 def test_an_empty_clinic_email_is_refused(operator_env):

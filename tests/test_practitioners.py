@@ -206,7 +206,7 @@ def test_list_shows_only_time_off_still_to_come(app, runner):
 def operator_env(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "BOOKING_", "DATABASE_", "SEED_"))}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'clinic.sqlite3'}", INSTANCE_PATH=str(tmp_path / "instance"),
-               OUTBOX_WORKER="false")
+               OUTBOX_WORKER="false", BOOKING_ENV="development")
     return env
 
 
@@ -236,7 +236,8 @@ def test_development_does_not_seed_beside_a_real_practitioner(operator_env):
 
 
 def test_production_never_seeds(operator_env):
-    env = {**operator_env, "BOOKING_ENV": "production", "SECRET_KEY": "a" * 16 + "production-grade-secret"}
+    env = {**operator_env, "BOOKING_ENV": "production", "SECRET_KEY": "a" * 16 + "production-grade-secret",
+           "MAIL_SERVER": "127.0.0.1", "PUBLIC_BASE_URL": "https://clinic.example"}
     assert flask(env, "db", "upgrade").returncode == 0
     refused = flask(env, "seed-demo")
     assert refused.returncode != 0

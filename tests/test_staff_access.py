@@ -14,7 +14,7 @@ def staff_urls(app, reference: str) -> list[tuple[str, str]]:
         staff_id = db.session.execute(db.select(StaffUser.id)).scalars().first()
     values = {"reference": reference, "notification_id": notification_id, "staff_id": staff_id,
               # The guard refuses before any lookup, so these need no rows behind them.
-              "practitioner_id": 1, "time_off_id": 1}
+              "practitioner_id": 1, "time_off_id": 1, "session_id": 1}
     found = []
     adapter = app.url_map.bind("localhost")
     for rule in app.url_map.iter_rules():

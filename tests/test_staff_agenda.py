@@ -13,6 +13,7 @@ from booking.extensions import db
 from booking.models import Practitioner
 from booking.staff.service import create_staff
 from booking.states import AppointmentStatus
+from tests.fixtures.staff import set_up_two_step_in_browser
 from tests.factories import PASSWORD, make_appointment, make_practitioner, make_request
 from tests.fixtures.staff import log_in
 from tests.test_browser import assert_accessible, assert_no_sideways_scroll, browser, live_app  # noqa: F401
@@ -171,6 +172,7 @@ def test_the_agenda_in_chromium_with_axe(browser, live_app):  # noqa: F811
     page.get_by_label("Email address").fill("desk@clinic.test")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    set_up_two_step_in_browser(page)  # the first sign-in asks for an authenticator app
     page.get_by_role("link", name="Agenda").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Agenda")
     assert_accessible(page, "the agenda for today")

@@ -16,6 +16,7 @@ from booking.extensions import db
 from booking.models import Appointment, BookedCell, ConsultationRequest, Notification, Practitioner, RequestEvent
 from booking.staff.appointments import NO_TIME, NOT_A_TIME, TAKEN
 from booking.staff.service import create_staff
+from tests.fixtures.staff import set_up_two_step_in_browser
 from tests.factories import PASSWORD, make_appointment, make_practitioner, make_request
 from tests.fixtures.staff import log_in
 from tests.test_browser import assert_accessible, assert_no_sideways_scroll, browser, live_app  # noqa: F401
@@ -343,6 +344,7 @@ def test_confirm_and_offer_in_chromium_with_axe(browser, live_app):  # noqa: F81
     page.get_by_label("Email address").fill("desk@clinic.test")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    set_up_two_step_in_browser(page)  # the first sign-in asks for an authenticator app
 
     expect(page.get_by_role("row").filter(has_text=reference)).to_contain_text("Held for the clinic to confirm")
     assert_accessible(page, "the inbox with a held time")

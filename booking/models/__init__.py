@@ -13,10 +13,13 @@ from booking.models.base import (
 )
 from booking.models.outbox import Notification
 from booking.models.requests import ConsultationRequest, RequestEvent
-from booking.models.staff import StaffUser
+from booking.models.staff import (
+    RecoveryCode, SignInFailure, StaffAction, StaffEvent, StaffSession, StaffUser,
+)
 
 __all__ = [
     "Appointment", "BookedCell", "ConsultationRequest", "Notification", "Practitioner", "RequestEvent",
+    "RecoveryCode", "SignInFailure", "StaffAction", "StaffEvent", "StaffSession",
     "StaffUser", "TimeOff", "WaitlistEntry", "CONDITION_OTHER_MAX", "DESCRIPTION_MAX", "EMAIL_MAX", "NAME_MAX",
     "PHONE_E164_MAX", "PHONE_MAX", "state", "utcnow",
 ]

@@ -1,15 +1,20 @@
-"""A member of staff who signs in to the inbox."""
+"""Staff accounts, their sign-in sessions, two-step recovery codes, failed sign-ins, and the team's history."""
 
-import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from booking.enums import RichStrEnum
 from booking.extensions import db
-from booking.models.base import utcnow
+from booking.models.base import EMAIL_MAX, state, utcnow
+
+# scrypt with N=2^17, r=8, p=1 (128 MiB, about a quarter second): OWASP's 2024 minimum is N=2^17.
+PASSWORD_METHOD = "scrypt:131072:8:1"
+ADDRESS_MAX = 45  # the longest IPv6 text form
+USER_AGENT_MAX = 200
 
 
 class StaffUser(UserMixin, db.Model):
@@ -18,28 +23,99 @@ class StaffUser(UserMixin, db.Model):
     __tablename__ = "staff_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # The authenticator app's key, encrypted with a key derived from SECRET_KEY; set up once confirmed.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_confirmed_at: Mapped[datetime | None]
+    # The last 30-second step whose code was accepted: that code, and older ones, never work again.
+    totp_last_step: Mapped[int | None]
 
     @property
     def is_active(self) -> bool:
         """Flask-Login refuses a disabled account, even with a session cookie it was given before."""
         return self.enabled
 
-    def get_id(self) -> str:
-        """The session's user id carries a fingerprint of the password, so changing it ends other sessions."""
-        return f"{self.id}.{self.password_fingerprint}"
-
     @property
-    def password_fingerprint(self) -> str:
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+    def has_two_step(self) -> bool:
+        return self.totp_confirmed_at is not None
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def password_needs_rehash(self) -> bool:
+        """Hashes made with weaker parameters are replaced at the next successful sign-in."""
+        return not self.password_hash.startswith(PASSWORD_METHOD + "$")
+
+
+class StaffSession(db.Model):
+    """One sign-in on one browser; the cookie holds only a random token whose hash is stored here."""
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None while the password is right but the authenticator code is still owed.
+    verified_at: Mapped[datetime | None]
+    address: Mapped[str] = mapped_column(String(ADDRESS_MAX), default="")
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX), default="")
+
+    staff: Mapped[StaffUser] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for signing in without the phone; only its hash is kept."""
+
+    __tablename__ = "staff_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
+
+
+class SignInFailure(db.Model):
+    """A wrong password or code that passed CSRF and form checks; the sign-in limits count these rows."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (
+        Index("ix_sign_in_failure_account_at", "account", "at"),
+        Index("ix_sign_in_failure_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    address: Mapped[str] = mapped_column(String(ADDRESS_MAX))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class StaffAction(RichStrEnum):
+    DISABLED = "disabled", "Account disabled"
+    ENABLED = "enabled", "Account enabled"
+    TWO_STEP_RESET = "two_step_reset", "Two-step sign-in reset"
+
+
+class StaffEvent(db.Model):
+    """What an administrator did to someone's account, shown to administrators on the team page."""
+
+    __tablename__ = "staff_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    action: Mapped[StaffAction] = mapped_column(state(StaffAction, "action", 24))
+
+    staff: Mapped[StaffUser] = relationship(foreign_keys=[staff_id])
+    by: Mapped[StaffUser | None] = relationship(foreign_keys=[by_id])

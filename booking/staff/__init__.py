@@ -1,7 +1,9 @@
 """The staff inbox: see, triage and answer consultation requests."""
 
 # Each module adds its routes to bp.
-from booking.staff import account, agenda, appointments, availability, inbox, outbox_page, team  # noqa: F401
+from booking.staff import (  # noqa: F401
+    account, agenda, appointments, availability, inbox, outbox_page, sessions_page, team, two_step_pages,
+)
 from booking.staff.guard import bp
 
 __all__ = ["bp"]

@@ -1,39 +1,25 @@
-"""Logging in and out, and changing your own password."""
+"""Signing in (password first), signing out, and changing your own password."""
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from booking.extensions import db, limiter
+from booking.extensions import db
 from booking.models import StaffUser, utcnow
+from booking.models.staff import PASSWORD_METHOD
+from booking.staff.attempts import TooManyAttempts, begin_attempt
 from booking.staff.forms import ChangePasswordForm, LoginForm
-from booking.staff.guard import bp
+from booking.staff.guard import SECOND_STEP, SET_UP, bp
+from booking.staff.sessions import end_all_sessions, end_this_session, start_session
 
 WRONG_LOGIN = "That email address and password do not match an active staff account."
 # Checked against when the email is unknown, so both failures take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
 
 
-def _address_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT_ADDRESS"]
-
-
-def _account_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"]
-
-
-def _account_key() -> str:
-    return "staff-login:" + (request.form.get("email") or "").strip().lower()[:254]
-
-
-def _failed(response) -> bool:
-    """Only failed attempts count against the limits; a successful login redirects."""
-    return response.status_code != 303
-
-
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path inside /staff, never another site."""
     if target:
         parts = urlsplit(target)
@@ -42,9 +28,42 @@ def _safe_next(target: str | None) -> str:
     return url_for("staff.inbox")
 
 
+def counted_attempt(account: str):
+    """Count a sign-in attempt that passed CSRF and form checks; 429 when over a limit."""
+    try:
+        return begin_attempt(account)
+    except TooManyAttempts:
+        abort(429)
+
+
+def note_sign_in(staff: StaffUser) -> None:
+    """Both steps done: the team page shows when, the log says who."""
+    staff.last_login_at = utcnow()
+    db.session.commit()
+    current_app.logger.info("Staff %s logged in", staff.id)
+
+
+def signed_in(staff: StaffUser, next_path: str | None):
+    """Note the sign-in, and go where the person was heading."""
+    note_sign_in(staff)
+    return redirect(safe_next(next_path), 303)
+
+
+def _check_password(email: str, password: str) -> StaffUser | None:
+    """The enabled account with this email and password; the hash runs even for an unknown email."""
+    staff = db.session.execute(db.select(StaffUser).filter_by(email=email)).scalar_one_or_none()
+    if staff is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not staff.check_password(password) or not staff.enabled:
+        return None
+    if staff.password_needs_rehash:
+        staff.set_password(password)
+        db.session.commit()
+    return staff
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("staff.inbox"))
@@ -54,21 +73,16 @@ def login():
     error = None
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        staff = db.session.execute(db.select(StaffUser).filter_by(email=email)).scalar_one_or_none()
-        # The hash runs for every attempt, so an unknown or disabled account answers as slowly as an active one.
-        if staff is None:
-            check_password_hash(_DUMMY_HASH, form.password.data)
-            password_ok = False
-        else:
-            password_ok = staff.check_password(form.password.data)
-        if staff is not None and staff.enabled and password_ok:
-            session.clear()
-            login_user(staff)
-            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without activity
-            staff.last_login_at = utcnow()
-            db.session.commit()
-            current_app.logger.info("Staff %s logged in", staff.id)
-            return redirect(_safe_next(form.next.data), 303)
+        attempt = counted_attempt(email)
+        staff = _check_password(email, form.password.data)
+        if staff is not None:
+            attempt.succeeded()
+            needs_code = staff.has_two_step or current_app.config["STAFF_REQUIRE_TOTP"]
+            start_session(staff, verified=not needs_code)
+            if not needs_code:
+                return signed_in(staff, form.next.data)
+            step = SECOND_STEP if staff.has_two_step else SET_UP
+            return redirect(url_for(step, next=form.next.data or None), 303)
         error = WRONG_LOGIN
         current_app.logger.info("Failed staff login")
     elif form.errors.get("csrf_token"):
@@ -79,7 +93,7 @@ def login():
 @bp.post("/logout")
 def logout():
     current_app.logger.info("Staff %s logged out", current_user.id)
-    logout_user()
+    end_this_session()  # the record goes, so a copy of the cookie is worth nothing
     session.clear()
     flash("You have logged out.")
     return redirect(url_for("staff.login"), 303)
@@ -95,8 +109,9 @@ def change_password():
             staff = current_user._get_current_object()
             staff.set_password(form.new_password.data)
             db.session.commit()
-            login_user(staff)  # this session carries on; every other one ends
-            current_app.logger.info("Staff %s changed their password", current_user.id)
-            flash("Your password has been changed.")
+            end_all_sessions(staff.id)
+            start_session(staff, verified=True)  # this browser carries on; every other one is signed out
+            current_app.logger.info("Staff %s changed their password", staff.id)
+            flash("Your password has been changed. You are signed out everywhere else.")
             return redirect(url_for("staff.inbox"), 303)
     return render_template("staff/password.html", form=form)

@@ -6,8 +6,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from booking.extensions import db
+from booking.models import StaffUser
 from booking.staff.forms import PASSWORD_MIN
+from booking.staff.passwords import COMMON_PASSWORD, is_common
 from booking.staff.service import StaffExists, create_staff, purge_expired_requests
+from booking.staff.two_step import reset_two_step
 
 
 @click.command("create-staff")
@@ -25,6 +29,8 @@ def create_staff_command(email: str, admin: bool, password_stdin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < PASSWORD_MIN:
         raise click.ClickException(f"The password must be at least {PASSWORD_MIN} characters.")
+    if is_common(password):
+        raise click.ClickException(COMMON_PASSWORD)
     try:
         staff = create_staff(email, password, admin)
     except StaffExists:
@@ -39,3 +45,17 @@ def purge_command() -> None:
     days = current_app.config["RETENTION_DAYS"]
     references = purge_expired_requests(days)
     click.echo(f"Purged {len(references)} request(s) with no activity in the last {days} days.")
+
+
+@click.command("reset-two-step")
+@click.argument("email")
+@with_appcontext
+def reset_two_step_command(email: str) -> None:
+    """Remove EMAIL's two-step set-up (lost phone and codes, or the last administrator's); they set up again."""
+    staff = db.session.execute(
+        db.select(StaffUser).filter_by(email=email.strip().lower())
+    ).scalar_one_or_none()
+    if staff is None:
+        raise click.ClickException(f"There is no staff account for {email}.")
+    reset_two_step(staff, by=None)
+    click.echo(f"Two-step sign-in reset for {staff.email}: they set it up again at their next sign-in.")

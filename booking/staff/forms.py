@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from booking.states import CloseReason, RequestStatus
+from booking.staff.passwords import not_common
 from booking.staff.workflow import TRANSITIONS
 
 PASSWORD_MIN = 12
@@ -17,12 +18,25 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+class SecondStepForm(FlaskForm):
+    """The authenticator app's 6-digit code, or one of the recovery codes."""
+
+    code = StringField(validators=[DataRequired("Enter the code from your authenticator app."), Length(max=40)])
+    next = HiddenField()
+
+
+class SetUpForm(FlaskForm):
+    code = StringField(validators=[DataRequired("Enter the 6-digit code your app shows."), Length(max=40)])
+    next = HiddenField()
+
+
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(validators=[DataRequired("Enter your current password."), Length(max=200)])
     new_password = PasswordField(
         validators=[
             DataRequired("Choose a new password."),
             Length(min=PASSWORD_MIN, max=200, message=f"Use at least {PASSWORD_MIN} characters."),
+            not_common,
         ]
     )
     confirm_password = PasswordField(
@@ -72,6 +86,7 @@ class NewStaffForm(FlaskForm):
         validators=[
             DataRequired("Choose a first password for them."),
             Length(min=PASSWORD_MIN, max=200, message=f"Use at least {PASSWORD_MIN} characters."),
+            not_common,
         ]
     )
     is_admin = BooleanField()

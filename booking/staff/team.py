@@ -4,15 +4,22 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from booking.extensions import db
-from booking.models import StaffUser
+from booking.models import StaffAction, StaffEvent, StaffUser
 from booking.staff.forms import NewStaffForm
 from booking.staff.guard import admin_required, bp
 from booking.staff.service import StaffExists, create_staff
+from booking.staff.sessions import end_all_sessions
+from booking.staff.two_step import reset_two_step
+
+HISTORY_SHOWN = 50
 
 
 def _render_team(form: NewStaffForm):
     team = db.session.execute(db.select(StaffUser).order_by(StaffUser.email)).scalars().all()
-    return render_template("staff/team.html", team=team, form=form)
+    history = db.session.execute(
+        db.select(StaffEvent).order_by(StaffEvent.at.desc(), StaffEvent.id.desc()).limit(HISTORY_SHOWN)
+    ).scalars().all()
+    return render_template("staff/team.html", team=team, form=form, history=history)
 
 
 @bp.get("/team")
@@ -44,8 +51,25 @@ def toggle_staff(staff_id: int):
         flash("You cannot disable your own account.")
     else:
         staff.enabled = not staff.enabled
+        action = StaffAction.ENABLED if staff.enabled else StaffAction.DISABLED
+        db.session.add(StaffEvent(staff_id=staff.id, by_id=current_user.id, action=action))
         db.session.commit()
+        if not staff.enabled:
+            end_all_sessions(staff.id)  # signed out everywhere now, not at the session's end
         state = "enabled" if staff.enabled else "disabled"
         current_app.logger.info("Staff account %s %s by staff %s", staff.id, state, current_user.id)
         flash(f"{staff.email} is now {state}.")
+    return redirect(url_for("staff.team"), 303)
+
+
+@bp.post("/team/<int:staff_id>/two-step/reset")
+@admin_required
+def reset_staff_two_step(staff_id: int):
+    """For a lost phone: they are signed out everywhere and set two-step up again at their next sign-in."""
+    staff = db.get_or_404(StaffUser, staff_id)
+    if staff.id == current_user.id:
+        flash("Ask another administrator to reset your own two-step sign-in.")
+    else:
+        reset_two_step(staff, by=current_user._get_current_object())
+        flash(f"Two-step sign-in reset for {staff.email}: they set it up again at their next sign-in.")
     return redirect(url_for("staff.team"), 303)

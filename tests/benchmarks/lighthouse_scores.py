@@ -24,7 +24,7 @@ from tests.conftest import free_port  # noqa: E402
 
 
 def serve(instance: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "INSTANCE_PATH": instance, "OUTBOX_WORKER": "false"}
+    env = {**os.environ, "INSTANCE_PATH": instance, "OUTBOX_WORKER": "false", "BOOKING_ENV": "development"}
     bin_dir = Path(sys.executable).parent
     subprocess.run([bin_dir / "flask", "--app", "booking", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    capture_output=True)

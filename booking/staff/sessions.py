@@ -1,0 +1,130 @@
+"""Server-side staff sessions: the cookie carries a random token; the database says whether it still counts.
+
+Ending a session deletes its row, so a copied cookie dies with it. Sessions end after
+PERMANENT_SESSION_LIFETIME without activity (STAFF_SESSION_HOURS) and STAFF_SESSION_MAX_HOURS after sign-in.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, g, request, session
+
+from booking.extensions import db
+from booking.models import StaffSession, StaffUser, utcnow
+from booking.models.staff import USER_AGENT_MAX
+
+COOKIE_KEY = "staff_session"
+# Between the password and the authenticator code: long enough to find the phone, no longer.
+SECOND_STEP_MINUTES = 10
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(staff: StaffUser, verified: bool) -> StaffSession:
+    """A new record for this browser, replacing whatever it carried (no session fixation)."""
+    end_this_session()
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    record = StaffSession(
+        token_hash=_hash(token), staff_id=staff.id, created_at=now, last_seen_at=now,
+        verified_at=now if verified else None, address=(request.remote_addr or "")[:45],
+        user_agent=request.user_agent.string[:USER_AGENT_MAX],
+    )
+    db.session.add(record)
+    db.session.commit()
+    session.clear()
+    session[COOKIE_KEY] = token
+    session.permanent = True  # the browser forgets it after the idle limit too
+    g.staff_session = record
+    return record
+
+
+def verify_session(record: StaffSession) -> None:
+    """The second step is done: this browser is signed in, for the full limits from now."""
+    now = utcnow()
+    record.verified_at = record.created_at = record.last_seen_at = now
+    db.session.commit()
+
+
+def _expired(record: StaffSession, now) -> bool:
+    config = current_app.config
+    if record.verified_at is None:
+        return record.created_at + timedelta(minutes=SECOND_STEP_MINUTES) < now
+    return (record.last_seen_at + config["PERMANENT_SESSION_LIFETIME"] < now
+            or record.created_at + timedelta(hours=config["STAFF_SESSION_MAX_HOURS"]) < now)
+
+
+def session_from_cookie() -> StaffSession | None:
+    """This browser's live session record (signed in or half-way), or None; expired ones are deleted."""
+    if "staff_session" in g:
+        return g.staff_session
+    g.staff_session = None
+    token = session.get(COOKIE_KEY)
+    if not isinstance(token, str):
+        return None
+    record = db.session.execute(
+        db.select(StaffSession).filter_by(token_hash=_hash(token))
+    ).scalar_one_or_none()
+    if record is None:
+        return None
+    now = utcnow()
+    if _expired(record, now) or not record.staff.enabled:
+        db.session.delete(record)
+        db.session.commit()
+        return None
+    _touch(record, now)
+    g.staff_session = record
+    return record
+
+
+def _touch(record: StaffSession, now) -> None:
+    """Record activity, at most every minute (or a quarter of the idle limit), not on every request."""
+    idle = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    if now - record.last_seen_at >= min(timedelta(minutes=1), idle / 4):
+        record.last_seen_at = now
+        db.session.commit()
+
+
+def signed_in_staff() -> StaffUser | None:
+    """Flask-Login's request loader: the staff member whose verified session this browser carries."""
+    record = session_from_cookie()
+    if record is None or record.verified_at is None:
+        return None
+    return record.staff
+
+
+def end_this_session() -> None:
+    token = session.get(COOKIE_KEY)
+    if isinstance(token, str):
+        db.session.execute(db.delete(StaffSession).where(StaffSession.token_hash == _hash(token)))
+        db.session.commit()
+    session.pop(COOKIE_KEY, None)
+    g.pop("staff_session", None)
+
+
+def end_all_sessions(staff_id: int) -> int:
+    """Every browser this person is signed in on is signed out at its next request."""
+    ended = db.session.execute(db.delete(StaffSession).where(StaffSession.staff_id == staff_id)).rowcount
+    db.session.commit()
+    return ended
+
+
+def end_one_session(staff_id: int, session_id: int) -> bool:
+    """Only one's own sessions can be ended from the sessions page."""
+    ended = db.session.execute(
+        db.delete(StaffSession).where(StaffSession.id == session_id, StaffSession.staff_id == staff_id)
+    ).rowcount
+    db.session.commit()
+    return ended == 1
+
+
+def active_sessions(staff_id: int) -> list[StaffSession]:
+    now = utcnow()
+    records = db.session.execute(
+        db.select(StaffSession).where(StaffSession.staff_id == staff_id, StaffSession.verified_at.is_not(None))
+        .order_by(StaffSession.last_seen_at.desc())
+    ).scalars().all()
+    return [record for record in records if not _expired(record, now)]

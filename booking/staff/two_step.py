@@ -1,0 +1,163 @@
+"""Two-step sign-in: an authenticator app's 6-digit code (TOTP, RFC 6238) after the password.
+
+Keys are stored encrypted with a key derived from SECRET_KEY (so a copy of the database alone does not
+yield them; changing SECRET_KEY means everyone sets up two-step again). A code is accepted once: the
+step it belongs to is recorded with an atomic UPDATE, so a replay, even a simultaneous one, is refused.
+"""
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import time
+
+import pyotp
+import segno
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+from markupsafe import Markup
+from sqlalchemy import or_
+
+from booking.extensions import db
+from booking.models import RecoveryCode, StaffAction, StaffEvent, StaffUser, utcnow
+from booking.staff.sessions import end_all_sessions
+
+STEP_SECONDS = 30
+RECOVERY_CODES = 10
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+
+
+def _fernet() -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"juniper staff two-step keys").derive(current_app.config["SECRET_KEY"].encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def encrypt_secret(secret: str) -> str:
+    return _fernet().encrypt(secret.encode()).decode()
+
+
+def secret_of(staff: StaffUser) -> str | None:
+    if not staff.totp_secret:
+        return None
+    try:
+        return _fernet().decrypt(staff.totp_secret.encode()).decode()
+    except InvalidToken:  # SECRET_KEY changed since: an administrator must reset this person's set-up
+        current_app.logger.warning("Two-step key of staff %s cannot be read with this SECRET_KEY", staff.id)
+        return None
+
+
+def pending_secret(staff: StaffUser) -> str:
+    """The key being set up; the same one until confirmed, so reloading the page keeps the scanned QR valid."""
+    secret = None if staff.has_two_step else secret_of(staff)
+    if secret is None:
+        secret = pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
+        staff.totp_secret = encrypt_secret(secret)
+        staff.totp_confirmed_at = None
+        staff.totp_last_step = None
+        db.session.commit()
+    return secret
+
+
+def key_in_groups(secret: str) -> str:
+    """ABCD EFGH ...: easier to type from the screen into an app."""
+    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+
+
+def qr_svg(staff: StaffUser, secret: str) -> Markup:
+    """The otpauth:// link as an inline SVG QR code, drawn here: no image is fetched from anyone."""
+    issuer = current_app.config["CLINIC_NAME"]
+    uri = pyotp.TOTP(secret).provisioning_uri(name=staff.email, issuer_name=issuer)
+    svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff")
+    return Markup(svg.replace("<svg ", '<svg role="img" aria-label="QR code of your sign-in key" ', 1))
+
+
+def _current_step() -> int:
+    return int(time.time()) // STEP_SECONDS
+
+
+def accept_code(staff: StaffUser, code: str) -> bool:
+    """A code from this step or the one either side, never one already used (nor one older than it)."""
+    secret = secret_of(staff)
+    code = re.sub(r"\s", "", code)
+    if secret is None or not re.fullmatch(r"\d{6}", code):
+        return False
+    totp = pyotp.TOTP(secret)
+    now = _current_step()
+    for step in (now - 1, now, now + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            claimed = db.session.execute(
+                db.update(StaffUser)
+                .where(StaffUser.id == staff.id,
+                       or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step))
+                .values(totp_last_step=step)
+            ).rowcount
+            db.session.commit()
+            db.session.refresh(staff)
+            return claimed == 1
+    return False
+
+
+def confirm_set_up(staff: StaffUser, code: str) -> list[str] | None:
+    """The first code proves the app holds the key: two-step is on; returns the new recovery codes."""
+    if staff.has_two_step or not accept_code(staff, code):
+        return None
+    staff.totp_confirmed_at = utcnow()
+    codes = _new_recovery_codes(staff)
+    current_app.logger.info("Staff %s set up two-step sign-in", staff.id)
+    return codes
+
+
+def _hash_recovery(code: str) -> str:
+    return hashlib.sha256(re.sub(r"[\s-]", "", code).lower().encode()).hexdigest()
+
+
+def _new_recovery_codes(staff: StaffUser) -> list[str]:
+    """Ten codes of 80 random bits each, shown once; only their hashes are stored."""
+    db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.staff_id == staff.id))
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(16))
+        codes.append("-".join(raw[i:i + 4] for i in range(0, 16, 4)))
+        db.session.add(RecoveryCode(staff_id=staff.id, code_hash=_hash_recovery(raw)))
+    db.session.commit()
+    return codes
+
+
+def use_recovery_code(staff: StaffUser, code: str) -> bool:
+    """Each recovery code works once; the UPDATE that marks it used is the check."""
+    if not re.fullmatch(r"[a-z0-9]{16}", re.sub(r"[\s-]", "", code).lower()):
+        return False
+    used = db.session.execute(
+        db.update(RecoveryCode)
+        .where(RecoveryCode.staff_id == staff.id, RecoveryCode.code_hash == _hash_recovery(code),
+               RecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    if used:
+        current_app.logger.info("Staff %s signed in with a recovery code", staff.id)
+    return used == 1
+
+
+def recovery_codes_left(staff: StaffUser) -> int:
+    return db.session.execute(
+        db.select(db.func.count()).select_from(RecoveryCode)
+        .where(RecoveryCode.staff_id == staff.id, RecoveryCode.used_at.is_(None))
+    ).scalar_one()
+
+
+def reset_two_step(staff: StaffUser, by: StaffUser | None) -> None:
+    """Lost phone: the key and recovery codes go, and the person sets up again at the next sign-in."""
+    staff.totp_secret = None
+    staff.totp_confirmed_at = None
+    staff.totp_last_step = None
+    db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.staff_id == staff.id))
+    db.session.add(StaffEvent(staff_id=staff.id, by_id=by.id if by else None, action=StaffAction.TWO_STEP_RESET))
+    db.session.commit()
+    end_all_sessions(staff.id)
+    current_app.logger.info("Two-step sign-in of staff %s reset by %s", staff.id,
+                            f"staff {by.id}" if by else "the operator")
