@@ -336,3 +336,34 @@ def test_manage_journey_in_chromium(browser, live_app, javascript):
     console_errors = [e for e in console_errors if "404" not in e]
     assert console_errors == []
     context.close()
+
+
+def test_the_offered_and_call_us_pages_are_accessible_in_chromium(browser, live_app):  # noqa: F811
+    """The two states the journey above does not pass through: a time offered by staff, and inside the cutoff."""
+    from booking.appointments import service
+
+    app, base = live_app
+    with time_machine.travel(NOW, tick=True):
+        with app.app_context():
+            practitioner = make_practitioner()
+            offered = make_confirmed_appointment(practitioner=practitioner,
+                                                 start=first_free_time(practitioner.id, NEXT_WEEK).start)
+            service.offer(offered, first_free_time(practitioner.id, NEXT_WEEK + timedelta(days=3)).start)
+            offered_path = manage_path(offered)
+            soon = make_confirmed_appointment(make_request(email="soon@example.org"), practitioner=practitioner,
+                                              start=first_free_time(practitioner.id).start)
+            soon_path = manage_path(soon)
+        context = browser.new_context(viewport=PHONE)
+        page = context.new_page()
+        page.goto(base + offered_path)
+        assert page.get_by_role("button", name="Accept this time").is_visible()
+        assert_accessible(page, "an offered time")
+        assert_no_sideways_scroll(page, "an offered time")
+        with app.app_context():
+            within = service.within_cancel_cutoff(db.session.get(Appointment, soon.id))
+        assert within, "the first free time must fall inside the cancel cutoff for this check"
+        page.goto(base + soon_path)
+        assert page.get_by_role("button", name="Cancel").count() == 0
+        assert_accessible(page, "the call-us page inside the cutoff")
+        assert_no_sideways_scroll(page, "the call-us page inside the cutoff")
+        context.close()
