@@ -16,7 +16,7 @@ from booking.appointments.slots import (
     slot_label,
     slot_value,
 )
-from booking.clock import clinic_zone
+from booking.clock import clinic_zone, from_stored, to_stored
 from booking.extensions import db
 from booking.models import Appointment, BookedCell, Practitioner, TimeOff, utcnow
 from booking.states import AppointmentStatus
@@ -60,6 +60,14 @@ def window(now: datetime | None = None) -> tuple[date, date]:
                           horizon_days=cfg["BOOKING_HORIZON_DAYS"])
 
 
+def asked_week(text: str | None) -> date | None:
+    """A week asked for by ?from=YYYY-MM-DD (or a week button's value); anything else means the first week."""
+    try:
+        return date.fromisoformat(text) if text and len(text) == 10 else None
+    except ValueError:
+        return None
+
+
 def week_start(asked: date | None, now: datetime | None = None) -> date:
     """The first day of the week to show: the day asked for, held inside the booking window."""
     first, last = window(now)
@@ -87,14 +95,6 @@ def _practitioners(practitioner_id: int | None) -> list[Practitioner]:
     return list(db.session.execute(query.order_by(Practitioner.id)).scalars())
 
 
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC)
-
-
 def free_times_by_practitioner(first_day: date, days: int, practitioner_id: int | None = None,
                                now: datetime | None = None) -> dict[int, list[datetime]]:
     """Each active practitioner's free starts (aware UTC) on local days first_day .. first_day+days."""
@@ -106,18 +106,18 @@ def free_times_by_practitioner(first_day: date, days: int, practitioner_id: int 
         return {}
     ids = [p.id for p in practitioners]
     # A day either side covers any zone's offset from UTC.
-    span_start = _naive(datetime.combine(first_day - timedelta(days=1), datetime.min.time(), zone))
-    span_end = _naive(datetime.combine(first_day + timedelta(days=days + 1), datetime.min.time(), zone))
+    span_start = to_stored(datetime.combine(first_day - timedelta(days=1), datetime.min.time(), zone))
+    span_end = to_stored(datetime.combine(first_day + timedelta(days=days + 1), datetime.min.time(), zone))
     time_off: dict[int, list[tuple[datetime, datetime]]] = {pid: [] for pid in ids}
     for pid, away, back in db.session.execute(
             db.select(TimeOff.practitioner_id, TimeOff.starts_at, TimeOff.ends_at).where(
                 TimeOff.practitioner_id.in_(ids), TimeOff.ends_at > span_start, TimeOff.starts_at < span_end)):
-        time_off[pid].append((_aware(away), _aware(back)))
+        time_off[pid].append((from_stored(away), from_stored(back)))
     booked: dict[int, set[datetime]] = {pid: set() for pid in ids}
     for pid, cell in db.session.execute(db.select(BookedCell.practitioner_id, BookedCell.starts_at).where(
             BookedCell.practitioner_id.in_(ids), BookedCell.starts_at >= span_start,
             BookedCell.starts_at < span_end)):
-        booked[pid].add(_aware(cell))
+        booked[pid].add(from_stored(cell))
     found = {}
     for practitioner in practitioners:
         try:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from booking.appointments import emails
 from booking.appointments.availability import aware_now, practitioners_free_at
 from booking.appointments.slots import cells
+from booking.clock import to_stored
 from booking.extensions import db
 from booking.models import Appointment, BookedCell, ConsultationRequest, WaitlistEntry
 from booking.states import AppointmentStatus, WaitlistStatus
@@ -26,16 +27,12 @@ class NotAllowed(Exception):
     """The appointment is not in a state where that can be done; the message says why."""
 
 
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def _take_cells(appointment: Appointment) -> None:
     """Insert the appointment's cells; an overlap with anyone else's raises IntegrityError."""
     minutes = current_app.config["CONSULTATION_MINUTES"]
     start = appointment.starts_at.replace(tzinfo=UTC)
     db.session.execute(db.insert(BookedCell), [
-        {"practitioner_id": appointment.practitioner_id, "starts_at": _naive(cell),
+        {"practitioner_id": appointment.practitioner_id, "starts_at": to_stored(cell),
          "appointment_id": appointment.id}
         for cell in cells(start, minutes)
     ])
@@ -48,8 +45,8 @@ def _free_cells(appointment: Appointment) -> None:
 def _place(appointment: Appointment, start: datetime, practitioner_id: int) -> None:
     minutes = current_app.config["CONSULTATION_MINUTES"]
     appointment.practitioner_id = practitioner_id
-    appointment.starts_at = _naive(start)
-    appointment.ends_at = _naive(start + timedelta(minutes=minutes))
+    appointment.starts_at = to_stored(start)
+    appointment.ends_at = to_stored(start + timedelta(minutes=minutes))
 
 
 def candidates(start: datetime, practitioner_id: int | None = None) -> list[int]:
@@ -77,7 +74,7 @@ def hold_time(consultation: ConsultationRequest, start: datetime, practitioner_i
 def cells_taken(start: datetime, practitioner_id: int) -> bool:
     """After a failed insert: is it this time that someone else took?"""
     minutes = current_app.config["CONSULTATION_MINUTES"]
-    wanted = [_naive(cell) for cell in cells(start, minutes)]
+    wanted = [to_stored(cell) for cell in cells(start, minutes)]
     return db.session.execute(
         db.select(db.func.count()).select_from(BookedCell)
         .where(BookedCell.practitioner_id == practitioner_id, BookedCell.starts_at.in_(wanted))

@@ -10,7 +10,7 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
 from flask_babel import gettext, lazy_gettext
 
 from booking.appointments import service
-from booking.appointments.availability import aware_now, practitioners_free_at, week_of_times
+from booking.appointments.availability import asked_week, aware_now, practitioners_free_at, week_of_times
 from booking.appointments.emails import when
 from booking.appointments.links import appointment_for, manage_token, waitlist_offer_for
 from booking.appointments.slots import parse_slot_value, slot_label
@@ -107,14 +107,6 @@ def accept(token: str):
     return redirect(url_for(".manage", token=token), 303)
 
 
-def _asked_day(text: str | None) -> date | None:
-    """?from=YYYY-MM-DD; anything else starts at the first bookable day."""
-    try:
-        return date.fromisoformat(text) if text and len(text) == 10 else None
-    except ValueError:
-        return None
-
-
 def _picker(appointment: Appointment, token: str, asked: date | None, error: str | None = None):
     """The week of times; a mistake comes back with 200, as the form's do (browsers log any 4xx page)."""
     return render_template(
@@ -128,7 +120,7 @@ def change(token: str):
     appointment = _appointment(token)
     if (refused := _refusal(appointment, token)) is not None:
         return refused
-    return _picker(appointment, token, _asked_day(request.args.get("from")))
+    return _picker(appointment, token, asked_week(request.args.get("from")))
 
 
 @bp.post("/<token>/change")
@@ -136,7 +128,7 @@ def change_time(token: str):
     appointment = _appointment(token)
     if (refused := _refusal(appointment, token)) is not None:
         return refused
-    asked = _asked_day(request.form.get("from"))
+    asked = asked_week(request.form.get("from"))
     try:
         start = parse_slot_value(request.form.get("slot", ""), clinic_zone())
     except ValueError:

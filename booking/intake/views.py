@@ -1,14 +1,12 @@
 """The consultation request form and its confirmation page."""
 
-from datetime import date
-
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
-from booking.appointments.availability import WeekOfTimes, active_practitioners, week_of_times
+from booking.appointments.availability import WeekOfTimes, active_practitioners, asked_week, week_of_times
 from booking.appointments.emails import when
 from booking.appointments.service import TimeTaken
 from booking.extensions import csrf, db, limiter
@@ -24,31 +22,27 @@ def submit_rate_limit() -> str:
     return current_app.config["SUBMIT_RATE_LIMIT"]
 
 
-def _asked_day(text: str | None) -> date | None:
-    """?from=YYYY-MM-DD, or a week button's value; anything else means the first bookable week."""
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
-def _time_picker(form: ConsultationForm) -> WeekOfTimes | None:
-    """The week of free times to show (None when the clinic has no bookable practitioner yet)."""
+def _offer_practitioners(form: ConsultationForm) -> None:
+    """The practitioner choice, and whether the form asks for a time at all (only once one is bookable)."""
     practitioners = active_practitioners()
     form.practitioner.choices = [SelectChoice("", gettext("Any practitioner")),
                                  *(SelectChoice(str(p.id), p.name) for p in practitioners)]
     form.times_offered = bool(practitioners)
-    if not practitioners:
-        return None
-    if request.method == "GET":
+    if practitioners and request.method == "GET":
         form.practitioner.data = request.args.get("practitioner", "")
+
+
+def _time_picker(form: ConsultationForm) -> WeekOfTimes | None:
+    """The week of free times to show, read when the page is drawn (None with no bookable practitioner)."""
+    if not form.times_offered:
+        return None
     asked = request.form.get("show_week") if request.method == "POST" else request.args.get("from")
-    return week_of_times(_asked_day(asked), form.chosen_practitioner(), language=current_language())
+    return week_of_times(asked_week(asked), form.chosen_practitioner(), language=current_language())
 
 
-def _form_page(form: ConsultationForm, week: WeekOfTimes | None, status: int = 200, **context):
+def _form_page(form: ConsultationForm, status: int = 200, **context):
     # Errors come back with 200, as browsers log any 4xx page as a console error.
-    return _no_store(render_template("intake/form.html", form=form, week=week, **context), status)
+    return _no_store(render_template("intake/form.html", form=form, week=_time_picker(form), **context), status)
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -57,14 +51,14 @@ def _form_page(form: ConsultationForm, week: WeekOfTimes | None, status: int = 2
 def request_consultation():
     form = ConsultationForm()
     form.ensure_submission_token()
-    week = _time_picker(form)
+    _offer_practitioners(form)
     if request.method == "POST":
         if form.leave_blank.data:
             current_app.logger.info("Dropped a submission that filled the honeypot field")
             session["sent_reference"] = None
             return redirect(url_for(".request_sent"), 303)
         if "show_week" in request.form:  # another week or practitioner: show it, keeping every answer
-            return _form_page(form, week)
+            return _form_page(form)
         if form.validate():
             start = form.chosen_start()
             chosen = ChosenTime(start, form.chosen_practitioner()) if start else None
@@ -75,17 +69,17 @@ def request_consultation():
                 db.session.rollback()
                 form.slot.errors = [gettext(TIME_TAKEN)]
                 form.slot.data = None
-                return _form_page(form, _time_picker(form))
+                return _form_page(form)
             except SQLAlchemyError:
                 # The database is unavailable: keep everything the patient typed on screen.
                 db.session.rollback()
                 current_app.logger.exception("Could not store a consultation request")
-                return _form_page(form, week, 503, not_saved=True)
+                return _form_page(form, 503, not_saved=True)
             if created:
                 wake_outbox_worker(current_app)
             session["sent_reference"] = consultation.reference
             return redirect(url_for(".request_sent"), 303)
-    return _form_page(form, week)
+    return _form_page(form)
 
 
 @bp.get("/sent")

@@ -1,13 +1,12 @@
 """A request's held time at the front desk: confirm it, offer another, or release it. Each is a POST."""
 
-from datetime import UTC, date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from booking.appointments import service
-from booking.appointments.availability import active_practitioners, week_of_times
-from booking.appointments.slots import parse_slot_value, slot_label
+from booking.appointments.availability import active_practitioners, asked_week, week_of_times
+from booking.appointments.emails import when as spoken_time
+from booking.appointments.slots import parse_slot_value
 from booking.clock import clinic_zone
 from booking.models import Appointment, ConsultationRequest
 from booking.staff.guard import bp
@@ -19,8 +18,8 @@ NO_TIME = "Choose a time to offer."
 
 
 def held_time(appointment: Appointment | None) -> str:
-    """'Tuesday 16 March, 9:00 am' on the clinic's clock, for a stored naive-UTC start."""
-    return slot_label(appointment.starts_at.replace(tzinfo=UTC), clinic_zone()) if appointment else ""
+    """'Tuesday 16 March, 9:00 am' on the clinic's clock (staff read English), or nothing."""
+    return spoken_time(appointment) if appointment else ""
 
 
 @bp.app_template_global()
@@ -73,14 +72,6 @@ def release_time(reference: str):
     return _back_to(consultation, f"Released {when}. This is a plain request again.")
 
 
-def _asked_day() -> date | None:
-    """?from=YYYY-MM-DD, or None for anything else (week_of_times holds it inside the booking window)."""
-    try:
-        return date.fromisoformat(request.args.get("from", ""))
-    except ValueError:
-        return None
-
-
 def _asked_practitioner(source) -> int | None:
     """A practitioner chosen on the page, if it is one who takes consultations; otherwise anyone."""
     asked = source.get("practitioner", "")
@@ -90,7 +81,7 @@ def _asked_practitioner(source) -> int | None:
 
 def _render_picker(consultation, appointment, practitioner_id, error=""):
     """The picker, again with fresh times after a refusal: a form shown with its message, as the app does (200)."""
-    week = week_of_times(_asked_day(), practitioner_id)
+    week = week_of_times(asked_week(request.args.get("from")), practitioner_id)
     return render_template("staff/offer.html", req=consultation, appointment=appointment, week=week,
                            practitioners=active_practitioners(), practitioner_id=practitioner_id,
                            error=error)
