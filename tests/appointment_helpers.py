@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
+import pytest
+import time_machine
 from icalendar import Calendar
 from sqlalchemy import text
 
@@ -15,6 +17,21 @@ NOW = datetime(2027, 3, 1, 15, 0, tzinfo=UTC)
 # A week on: well outside the notice and cancel cutoff.
 NEXT_WEEK = date(2027, 3, 8)
 TABLES = ("consultation_request", "appointment", "booked_cell", "notification", "waitlist_entry", "request_event")
+
+
+@pytest.fixture
+def clock():
+    """The clinic's clock at NOW, ticking on from there."""
+    with time_machine.travel(NOW, tick=True) as traveller:
+        yield traveller
+
+
+def book_next_week():
+    """Maria's consultation at the first free time in the week of NEXT_WEEK, confirmed; needs an app context."""
+    from tests.factories import first_free_time, make_confirmed_appointment, make_practitioner
+
+    practitioner = make_practitioner()
+    return make_confirmed_appointment(practitioner=practitioner, start=first_free_time(practitioner.id, NEXT_WEEK).start)
 
 
 def manage_path(appointment) -> str:

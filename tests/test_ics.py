@@ -3,12 +3,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 
 from booking.extensions import db
 from booking.models import Appointment
-from tests.appointment_helpers import (NEXT_WEEK, NOW, assert_no_health_words, calendar_of, event_of,
+from tests.appointment_helpers import (NEXT_WEEK, assert_no_health_words, book_next_week, calendar_of, event_of,
                                        manage_path, send_mail, to, with_subject)
+from tests.appointment_helpers import clock  # noqa: F401 (a fixture)
 from tests.client import hidden_fields
 from tests.factories import first_free_time, make_confirmed_appointment, make_practitioner
 
@@ -17,17 +17,9 @@ CLINIC = "frontdesk@clinic.test"
 
 
 @pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=True) as traveller:
-        yield traveller
-
-
-@pytest.fixture
 def booked(app, clock):
     with app.app_context():
-        practitioner = make_practitioner()
-        appointment = make_confirmed_appointment(practitioner=practitioner,
-                                       start=first_free_time(practitioner.id, NEXT_WEEK).start)
+        appointment = book_next_week()
         return appointment.id, manage_path(appointment)
 
 

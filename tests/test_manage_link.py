@@ -9,7 +9,8 @@ from booking.appointments.links import manage_token
 from booking.extensions import db
 from booking.models import Appointment, BookedCell, Notification
 from booking.states import AppointmentStatus
-from tests.appointment_helpers import NEXT_WEEK, NOW, manage_path, snapshot
+from tests.appointment_helpers import NEXT_WEEK, NOW, book_next_week, manage_path, snapshot
+from tests.appointment_helpers import clock  # noqa: F401 (a fixture)
 from tests.client import hidden_fields
 from tests.factories import first_free_time, make_confirmed_appointment, make_practitioner, make_request
 
@@ -17,18 +18,10 @@ TAKEN = "That time was just taken. Please choose another."
 
 
 @pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=True) as traveller:
-        yield traveller
-
-
-@pytest.fixture
 def booked(app, clock):
     """Maria's confirmed consultation on Monday 8 March at 9:00, New York time; its manage path."""
     with app.app_context():
-        practitioner = make_practitioner()
-        start = first_free_time(practitioner.id, NEXT_WEEK).start
-        appointment = make_confirmed_appointment(practitioner=practitioner, start=start)
+        appointment = book_next_week()
         return appointment.id, manage_path(appointment)
 
 

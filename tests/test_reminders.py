@@ -3,34 +3,26 @@
 from datetime import UTC, timedelta
 
 import pytest
-import time_machine
 
 from booking.extensions import db
 from booking.models import Appointment, Notification
 from booking.outbox.delivery import deliver_due
 from booking.outbox.states import NotificationStatus
 from booking.states import AppointmentStatus
-from tests.appointment_helpers import (NEXT_WEEK, NOW, assert_no_health_words, manage_path, send_mail, to,
+from tests.appointment_helpers import (NEXT_WEEK, assert_no_health_words, book_next_week, manage_path, send_mail, to,
                                        with_subject)
-from tests.factories import first_free_time, make_confirmed_appointment, make_practitioner
+from tests.appointment_helpers import clock  # noqa: F401 (a fixture)
+from tests.factories import first_free_time
 
 PATIENT = "maria@example.org"
 REMINDER = "appointment_reminder"
 
 
 @pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=True) as traveller:
-        yield traveller
-
-
-@pytest.fixture
 def booked(app, clock):
     """Maria's confirmed consultation on Monday 8 March 2027 at 9:00 New York time (14:00 UTC)."""
     with app.app_context():
-        practitioner = make_practitioner()
-        appointment = make_confirmed_appointment(practitioner=practitioner,
-                                       start=first_free_time(practitioner.id, NEXT_WEEK).start)
+        appointment = book_next_week()
         return appointment.id, manage_path(appointment), appointment.starts_at.replace(tzinfo=UTC)
 
 
