@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_outbox_worker(app)
+    register_page_cache(app)
     return app
 
 
@@ -213,6 +214,13 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(practitioner_group)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(reset_two_step_command)
+
+
+def register_page_cache(app: Flask) -> None:
+    """Outermost: a page the same for everyone is answered from memory before anything else runs."""
+    from booking.public.page_cache import PageCache
+
+    app.wsgi_app = PageCache(app.wsgi_app)
 
 
 def register_outbox_worker(app: Flask) -> None:

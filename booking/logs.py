@@ -93,13 +93,17 @@ def configure_logging(app: Flask) -> None:
     register_request_ids(app)
 
 
+def request_id_for(offered: str) -> str:
+    """The proxy's X-Request-ID when it is sane, or a new one."""
+    return offered if SANE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+
+
 def register_request_ids(app: Flask) -> None:
     """Every request gets an id (the proxy's X-Request-ID when sane), logged with its lines and sent back."""
 
     @app.before_request
     def _take_request_id():
-        offered = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = offered if SANE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+        g.request_id = request_id_for(request.headers.get(REQUEST_ID_HEADER, ""))
 
     @app.after_request
     def _give_request_id(response):

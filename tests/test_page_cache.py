@@ -22,3 +22,60 @@ def test_a_page_with_a_token_is_never_served_from_memory(client):
     other = client.application.test_client()
     second = token.search(other.get("/consultation").get_data(as_text=True)).group(1)
     assert first != second
+
+
+def test_a_kept_page_is_answered_before_flask_with_the_same_bytes_and_headers(app):
+    entered = []
+    app.before_request(lambda: entered.append(1))
+    client = app.test_client()
+    first = client.get("/privacy")
+    again = [client.get("/privacy") for _ in range(3)]
+    assert len(entered) == 1  # Flask served the first visit only
+    without_id = lambda response: [h for h in response.headers if h[0] != "X-Request-ID"]  # noqa: E731
+    for response in again:
+        assert response.status_code == 200
+        assert response.data == first.data
+        assert without_id(response) == without_id(first)
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    ids = {response.headers["X-Request-ID"] for response in [first, *again]}
+    assert len(ids) == 4  # every answer its own request id
+
+
+def test_a_kept_page_keeps_a_sane_request_id_from_the_proxy_and_replaces_a_forged_one(client):
+    client.get("/")
+    assert client.get("/", headers={"X-Request-ID": "edge-42"}).headers["X-Request-ID"] == "edge-42"
+    forged = client.get("/", headers={"X-Request-ID": "x <script>"}).headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", forged)
+
+
+def test_head_of_a_kept_page_has_its_headers_and_no_body(client):
+    first = client.get("/es/")
+    head = client.head("/es/")
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["Content-Length"] == first.headers["Content-Length"]
+
+
+def test_only_get_and_head_are_answered_from_memory(client):
+    client.get("/")
+    assert client.post("/").status_code == 405
+
+
+def test_a_marked_response_that_sets_a_cookie_or_fails_is_not_kept():
+    from booking.public.page_cache import MARK, PageCache
+
+    calls = []
+
+    def app(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        environ[MARK] = True
+        headers = [("Content-Type", "text/plain")]
+        if environ["PATH_INFO"] == "/cookie":
+            headers.append(("Set-Cookie", "session=one-visitor"))
+        start_response("404 NOT FOUND" if environ["PATH_INFO"] == "/missing" else "200 OK", headers)
+        return [b"page"]
+
+    cache = PageCache(app)
+    for path in ("/cookie", "/missing", "/kept"):
+        for _ in range(2):
+            assert b"".join(cache({"REQUEST_METHOD": "GET", "PATH_INFO": path}, lambda *a: None)) == b"page"
+    assert calls == ["/cookie", "/cookie", "/missing", "/missing", "/kept"]

@@ -6,6 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from booking.extensions import db
 from booking.i18n import current_language
 from booking.public.language_help import language_notices
+from booking.public.page_cache import same_for_everyone
 from booking.models import utcnow
 from booking.outbox.admin import oldest_due_since
 
@@ -17,8 +18,10 @@ def rendered_once(template: str, **context) -> str:
 
     Its words depend only on the template, the settings and the language, none of which change while the
     process runs; a deployment starts new processes. Rendering the info page costs milliseconds (each
-    translated string goes through Flask-Babel), serving it from memory almost nothing.
+    translated string goes through Flask-Babel), serving it from memory almost nothing. The whole response
+    is then kept by booking.public.page_cache, which answers later visits before Flask is entered.
     """
+    same_for_everyone()
     cache = current_app.extensions.setdefault("rendered_pages", {})
     key = (template, current_language())
     if key not in cache:
