@@ -2,6 +2,7 @@
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext
+from flask_wtf.csrf import generate_csrf
 
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
@@ -11,7 +12,8 @@ from booking.appointments.emails import when
 from booking.appointments.service import TimeTaken
 from booking.extensions import csrf, db, limiter
 from booking.i18n import current_language
-from booking.intake.forms import NO_TIME, TIME_TAKEN, ConsultationForm
+from booking.intake import blank_form
+from booking.intake.forms import NO_TIME, TIME_TAKEN, ConsultationForm, new_submission_token
 from booking.intake.service import ChosenTime, answers_from, find_by_reference, record_consultation_request
 from booking.outbox.worker import wake_outbox_worker
 
@@ -45,40 +47,73 @@ def _form_page(form: ConsultationForm, status: int = 200, **context):
     return _no_store(render_template("intake/form.html", form=form, week=_time_picker(form), **context), status)
 
 
-@bp.route("", methods=["GET", "POST"])
-@csrf.exempt  # the form checks its own CSRF token, so an expired one re-shows the answers
-@limiter.limit(submit_rate_limit, methods=["POST"])
+def _blank_form_page():
+    """A first visit: the blank form as this process last drew it (booking/intake/blank_form.py), own tokens in."""
+    language = current_language()
+    drawn = blank_form.reusable(language)
+    if drawn is None:
+        since = blank_form.stamp(language)
+        drawn = blank_form.keep(_draw_blank_form(), since)
+    if drawn is None:  # the template lost a slot: draw this visitor's page the ordinary way
+        form = ConsultationForm()
+        form.ensure_submission_token()
+        _offer_practitioners(form)
+        return _form_page(form)
+    return _no_store(drawn.fill(generate_csrf(), new_submission_token()), 200)
+
+
+def _draw_blank_form() -> str:
+    form = ConsultationForm()
+    _offer_practitioners(form)
+    form.csrf_token.current_token = blank_form.CSRF_SLOT
+    form.submission_token.data = blank_form.SUBMISSION_SLOT
+    return render_template("intake/form.html", form=form, week=_time_picker(form))
+
+
+@bp.get("")
 def request_consultation():
+    """The form: blank on a first visit, or another week or practitioner (?from=, ?practitioner=)."""
+    if not request.args:
+        return _blank_form_page()
     form = ConsultationForm()
     form.ensure_submission_token()
     _offer_practitioners(form)
-    if request.method == "POST":
-        if form.leave_blank.data:
-            current_app.logger.info("Dropped a submission that filled the honeypot field")
-            session["sent_reference"] = None
-            return redirect(url_for(".request_sent"), 303)
-        if "show_week" in request.form:  # another week or practitioner: show it, keeping every answer
+    return _form_page(form)
+
+
+@bp.post("")
+@csrf.exempt  # the form checks its own CSRF token, so an expired one re-shows the answers
+@limiter.limit(submit_rate_limit)
+def send_consultation_request():
+    form = ConsultationForm()
+    form.ensure_submission_token()
+    _offer_practitioners(form)
+    if form.leave_blank.data:
+        current_app.logger.info("Dropped a submission that filled the honeypot field")
+        session["sent_reference"] = None
+        return redirect(url_for(".request_sent"), 303)
+    if "show_week" in request.form:  # another week or practitioner: show it, keeping every answer
+        return _form_page(form)
+    if form.validate():
+        start = form.chosen_start()
+        chosen = ChosenTime(start, form.chosen_practitioner()) if start else None
+        try:
+            consultation, created = record_consultation_request(
+                answers_from(form), chosen, waitlist=form.slot.data == NO_TIME and bool(form.waitlist.data))
+        except TimeTaken:
+            db.session.rollback()
+            form.slot.errors = [gettext(TIME_TAKEN)]
+            form.slot.data = None
             return _form_page(form)
-        if form.validate():
-            start = form.chosen_start()
-            chosen = ChosenTime(start, form.chosen_practitioner()) if start else None
-            try:
-                consultation, created = record_consultation_request(
-                    answers_from(form), chosen, waitlist=form.slot.data == NO_TIME and bool(form.waitlist.data))
-            except TimeTaken:
-                db.session.rollback()
-                form.slot.errors = [gettext(TIME_TAKEN)]
-                form.slot.data = None
-                return _form_page(form)
-            except SQLAlchemyError:
-                # The database is unavailable: keep everything the patient typed on screen.
-                db.session.rollback()
-                current_app.logger.exception("Could not store a consultation request")
-                return _form_page(form, 503, not_saved=True)
-            if created:
-                wake_outbox_worker(current_app)
-            session["sent_reference"] = consultation.reference
-            return redirect(url_for(".request_sent"), 303)
+        except SQLAlchemyError:
+            # The database is unavailable: keep everything the patient typed on screen.
+            db.session.rollback()
+            current_app.logger.exception("Could not store a consultation request")
+            return _form_page(form, 503, not_saved=True)
+        if created:
+            wake_outbox_worker(current_app)
+        session["sent_reference"] = consultation.reference
+        return redirect(url_for(".request_sent"), 303)
     return _form_page(form)
 
 

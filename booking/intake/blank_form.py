@@ -1,0 +1,95 @@
+"""The blank consultation form, drawn once and reused for a moment, with each visitor's own tokens put in.
+
+Drawing the form costs about 13 ms (Jinja, WTForms' widgets, every label through Flask-Babel, the week of
+free times); putting two tokens into a drawn page costs microseconds. What a blank form shows depends only on
+the language, the settings and the free times, so a drawing is reused while all of these hold:
+
+- it is in the visitor's language;
+- nothing was committed by this process since (a booking here redraws it at once);
+- the clinic's clock is still in the same minute (times inside the notice period drop off);
+- it is at most FORM_PAGE_MAX_AGE_SECONDS old (another server's booking shows within that).
+
+A time shown a moment after another server took it is no double booking: the booked_cell key refuses the
+second hold, and the patient gets their answers back with "That time was just taken". The CSRF token and the
+submission token are never drawn: each visitor's are put in when the page is served.
+"""
+
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from booking.models import utcnow
+
+# Drawn into the page where the tokens go; plain letters, so escaping leaves them as they are.
+CSRF_SLOT = "csrfTokenSlotX7q"
+SUBMISSION_SLOT = "submissionTokenSlotX7q"
+
+
+class _Commits:
+    """Counts this process's commits: any of them may have changed the free times."""
+
+    count = 0
+
+
+@event.listens_for(Session, "after_commit")
+def _count_commit(_session) -> None:
+    _Commits.count += 1
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What held when a drawing began: a commit or a new minute after this makes the drawing old."""
+
+    language: str
+    minute: str
+    commits: int
+    drawn_at: float
+
+
+def stamp(language: str) -> Stamp:
+    """Taken before the form is drawn, so that a commit during the drawing counts against it."""
+    return Stamp(language, _minute(), _Commits.count, time.monotonic())
+
+
+@dataclass(frozen=True)
+class DrawnForm:
+    stamp: Stamp
+    before_csrf: str
+    between: str
+    after_submission: str
+
+    def fill(self, csrf_token: str, submission_token: str) -> str:
+        return self.before_csrf + csrf_token + self.between + submission_token + self.after_submission
+
+    def still_true(self, language: str, max_age: float) -> bool:
+        drawn = self.stamp
+        return (drawn.language == language and drawn.commits == _Commits.count and drawn.minute == _minute()
+                and time.monotonic() - drawn.drawn_at <= max_age)
+
+
+def _minute() -> str:
+    return utcnow().strftime("%Y-%m-%dT%H:%M")
+
+
+def reusable(language: str) -> DrawnForm | None:
+    """This process's drawing of the blank form in `language`, if it still shows what a new one would."""
+    drawn = current_app.extensions.get("blank_form", {}).get(language)
+    max_age = current_app.config["FORM_PAGE_MAX_AGE_SECONDS"]
+    if drawn is not None and max_age > 0 and drawn.still_true(language, max_age):
+        return drawn
+    return None
+
+
+def keep(page: str, drawn: Stamp) -> DrawnForm | None:
+    """Split a page drawn with the two slots and keep it; None if the slots are not there once each, in order."""
+    if page.count(CSRF_SLOT) != 1 or page.count(SUBMISSION_SLOT) != 1 or \
+            page.index(CSRF_SLOT) > page.index(SUBMISSION_SLOT):
+        return None
+    before_csrf, rest = page.split(CSRF_SLOT)
+    between, after_submission = rest.split(SUBMISSION_SLOT)
+    form = DrawnForm(drawn, before_csrf, between, after_submission)
+    current_app.extensions.setdefault("blank_form", {})[drawn.language] = form
+    return form
