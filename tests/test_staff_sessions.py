@@ -114,3 +114,29 @@ def test_a_half_signed_in_browser_reaches_nothing_but_the_code_page(app, staff):
         answer = client.get(path)
         assert answer.status_code == 302 and answer.headers["Location"] == "/staff/two-step", path
     assert client.get("/staff/two-step").status_code == 200
+
+
+def test_purge_deletes_sessions_whose_browsers_never_came_back(make_app):
+    from booking.staff.sessions import SECOND_STEP_MINUTES
+
+    app = make_app(PERMANENT_SESSION_LIFETIME=timedelta(hours=10), STAFF_SESSION_MAX_HOURS=12)
+    now = datetime(2027, 3, 1, 12, 0)
+    with app.app_context():
+        staff = make_staff("desk@clinic.test")
+        ages = {  # (created, last seen, verified): only "live" and "half-way" are inside their limits
+            "live": (now - timedelta(hours=11), now - timedelta(hours=9), True),
+            "idle": (now - timedelta(hours=11), now - timedelta(hours=10, minutes=1), True),
+            "too old": (now - timedelta(hours=12, minutes=1), now - timedelta(minutes=5), True),
+            "half-way": (now - timedelta(minutes=SECOND_STEP_MINUTES - 1), now, False),
+            "half-way, abandoned": (now - timedelta(minutes=SECOND_STEP_MINUTES + 1), now, False),
+        }
+        for name, (created, seen, verified) in ages.items():
+            db.session.add(StaffSession(token_hash=name, staff_id=staff.id, created_at=created, last_seen_at=seen,
+                                        verified_at=created if verified else None))
+        db.session.commit()
+    with time_machine.travel(now.replace(tzinfo=UTC), tick=False):
+        output = app.test_cli_runner().invoke(args=["purge"]).output
+    assert "Deleted 3 expired staff session(s)." in output
+    with app.app_context():
+        left = db.session.execute(db.select(StaffSession.token_hash)).scalars().all()
+    assert sorted(left) == ["half-way", "live"]

@@ -11,6 +11,7 @@ from booking.models import StaffUser
 from booking.staff.forms import PASSWORD_MIN
 from booking.staff.passwords import COMMON_PASSWORD, is_common
 from booking.staff.service import StaffExists, create_staff, purge_expired_requests
+from booking.staff.sessions import sweep_expired_sessions
 from booking.staff.two_step import reset_two_step
 
 
@@ -41,10 +42,12 @@ def create_staff_command(email: str, admin: bool, password_stdin: bool) -> None:
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Delete every request with no activity for RETENTION_DAYS, whatever its status, with its emails and history."""
+    """Delete every request with no activity for RETENTION_DAYS, whatever its status, with its emails and history,
+    and every staff session past its limits."""
     days = current_app.config["RETENTION_DAYS"]
     references = purge_expired_requests(days)
     click.echo(f"Purged {len(references)} request(s) with no activity in the last {days} days.")
+    click.echo(f"Deleted {sweep_expired_sessions()} expired staff session(s).")
 
 
 @click.command("reset-two-step")

@@ -121,6 +121,19 @@ def end_one_session(staff_id: int, session_id: int) -> bool:
     return ended == 1
 
 
+def sweep_expired_sessions() -> int:
+    """Delete every session past its limits, even one whose browser never came back (the purge runs this)."""
+    config, now = current_app.config, utcnow()
+    ended = db.session.execute(db.delete(StaffSession).where(db.or_(
+        db.and_(StaffSession.verified_at.is_(None),
+                StaffSession.created_at < now - timedelta(minutes=SECOND_STEP_MINUTES)),
+        StaffSession.last_seen_at < now - config["PERMANENT_SESSION_LIFETIME"],
+        StaffSession.created_at < now - timedelta(hours=config["STAFF_SESSION_MAX_HOURS"]),
+    ))).rowcount
+    db.session.commit()
+    return ended
+
+
 def active_sessions(staff_id: int) -> list[StaffSession]:
     now = utcnow()
     records = db.session.execute(
