@@ -90,6 +90,17 @@ def test_every_sqlite_connection_overwrites_deleted_rows_even_where_sqlite_was_b
     connection.close()
 
 
+def test_every_sqlite_connection_syncs_each_commit_to_disk_whatever_the_build_default(tmp_path):
+    from booking import _tune_sqlite
+
+    connection = sqlite3.connect(tmp_path / "x.sqlite3")
+    connection.execute("PRAGMA synchronous=NORMAL")  # as on a build with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1
+    _tune_sqlite(connection, None)
+    assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert connection.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+    connection.close()
+
+
 def test_an_erased_answer_is_not_left_readable_in_the_database_file(app, submit, tmp_path):
     submit(description="Unmistakable-heel-secret " * 20)
     with app.app_context():
