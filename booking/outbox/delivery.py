@@ -1,12 +1,12 @@
 """One delivery pass: claim what is due, send it over one connection, record each outcome."""
 
 import smtplib
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
+from flask_mail import Message
 from sqlalchemy.orm import joinedload
 
 from booking.extensions import db
@@ -33,9 +33,9 @@ class DeliveryReport:
         return len(self.failed) + len(self.refused) + self.busy
 
 
-def _outcome(notification: Notification, error: BaseException | None) -> dict:
+def _outcome(attempts_before: int, error: BaseException | None) -> dict:
     """The columns that record one attempt, whatever its outcome; the claim is released with it."""
-    attempts = notification.attempts + 1
+    attempts = attempts_before + 1
     values = {"attempts": attempts, "claimed_until": None, "claim_token": None}
     if error is None:
         return {**values, "status": NotificationStatus.SENT, "sent_at": utcnow(), "last_error": None}
@@ -55,6 +55,18 @@ def _record(notification_id: int, values: dict) -> None:
     db.session.commit()
 
 
+@dataclass
+class Outgoing:
+    """One email read afresh and built, with what recording it needs once the row's objects are expired."""
+
+    id: int
+    kind: str
+    reference: str
+    attempts: int
+    message: Message | None = None  # None: its feature withdrew it
+    error: Exception | None = None  # building it failed
+
+
 def deliver_due(now: datetime | None = None, batch_size: int | None = 100, honour_backoff: bool = True,
                 stopping: Callable[[], bool] = lambda: False) -> DeliveryReport:
     """Send every notification due now, over one connection; a failure is retried later, not lost.
@@ -68,28 +80,103 @@ def deliver_due(now: datetime | None = None, batch_size: int | None = 100, honou
     if not batch.ids:
         return report
     # Ids only: holding every row would make each commit expire (and reload) the whole batch.
-    pending = deque(db.session.execute(
+    ids = db.session.execute(
         db.select(Notification.id).where(Notification.id.in_(batch.ids))
         .order_by(Notification.next_attempt_at, Notification.id)
-    ).scalars())
+    ).scalars().all()
+    done = [0]  # ids[:done[0]] have their outcome committed
     try:
         with open_transport() as transport:
-            while pending and not stopping():
-                _send_one(pending[0], batch, transport, report)
-                pending.popleft()
+            _send_in_order(ids, done, batch, transport, report, stopping)
     except Exception as exc:  # could not connect, or lost the connection part way
-        if not pending and not isinstance(exc, smtplib.SMTPServerDisconnected):
+        if done[0] == len(ids) and not isinstance(exc, smtplib.SMTPServerDisconnected):
             current_app.logger.warning("Mail server closed badly after sending: %s", type(exc).__name__)
         db.session.rollback()
-        for notification_id in pending:
+        for notification_id in ids[done[0]:]:
             notification = _if_still_ours(notification_id, batch)
             if notification is not None:
-                _fail(notification, exc, report)
-        pending.clear()
+                _fail(_outgoing(notification), exc, report)
+        done[0] = len(ids)
     finally:
-        if pending:  # stopping: another sender may take these at once rather than after the lease
+        if done[0] < len(ids):  # stopping: another sender may take these at once rather than after the lease
             release_claims(batch.token)
     return report
+
+
+def _send_in_order(ids: list[int], done: list[int], batch: ClaimedBatch, transport, report: DeliveryReport,
+                   stopping: Callable[[], bool]) -> None:
+    """Send each email in turn; while the server digests one, the next is read and built.
+
+    Each outcome is still committed before the next email is handed to the server, so a sender killed at
+    any moment repeats at most the one email whose answer it had not yet recorded.
+    """
+    in_flight: Outgoing | None = None
+    for notification_id in ids:
+        if stopping():
+            break
+        batch.keep_alive()
+        notification = _if_still_ours(notification_id, batch)
+        outgoing = _built(notification) if notification is not None else None
+        if in_flight is not None:
+            _settle(in_flight, transport, report)
+            done[0] += 1
+            in_flight = None
+            if stopping():
+                break  # the next, built but not handed over, goes back with the rest
+        if outgoing is None:
+            report.busy += 1
+        elif outgoing.error is not None:
+            _fail(outgoing, outgoing.error, report)
+        elif outgoing.message is None:  # nothing left to say (an appointment cancelled before its reminder)
+            _record(outgoing.id, {"status": NotificationStatus.WITHDRAWN, "claimed_until": None, "claim_token": None})
+            report.withdrawn.append(outgoing.id)
+        elif _handed_over(outgoing, transport, report):
+            in_flight = outgoing
+            continue
+        done[0] += 1
+    if in_flight is not None:  # the message in hand is finished, even when stopping
+        _settle(in_flight, transport, report)
+        done[0] += 1
+
+
+def _outgoing(notification: Notification) -> Outgoing:
+    return Outgoing(notification.id, notification.kind, notification.consultation_request.reference,
+                    notification.attempts)
+
+
+def _built(notification: Notification) -> Outgoing:
+    """The email, or the reason it cannot be built; one bad message must not hold back the others."""
+    outgoing = _outgoing(notification)
+    try:
+        outgoing.message = build_message(notification)
+    except Exception as exc:
+        outgoing.error = exc
+    return outgoing
+
+
+def _handed_over(outgoing: Outgoing, transport, report: DeliveryReport) -> bool:
+    """Give the email to the server; False (recorded as failed) when it was refused before its text."""
+    try:
+        transport.start(outgoing.message)
+    except smtplib.SMTPServerDisconnected:
+        raise  # the connection is gone: everything left fails the same way
+    except Exception as exc:
+        _fail(outgoing, exc, report)
+        return False
+    return True
+
+
+def _settle(outgoing: Outgoing, transport, report: DeliveryReport) -> None:
+    """Read the server's answer to an email and commit it, before the next one is handed over."""
+    try:
+        transport.finish()
+    except smtplib.SMTPServerDisconnected:
+        raise
+    except Exception as exc:
+        _fail(outgoing, exc, report)
+    else:
+        _record(outgoing.id, _outcome(outgoing.attempts, None))
+        report.sent.append(outgoing.id)
 
 
 def _if_still_ours(notification_id: int, batch: ClaimedBatch) -> Notification | None:
@@ -103,36 +190,11 @@ def _if_still_ours(notification_id: int, batch: ClaimedBatch) -> Notification | 
     return notification if notification is not None and holds(notification, batch.token) else None
 
 
-def _send_one(notification_id: int, batch: ClaimedBatch, transport, report: DeliveryReport) -> None:
-    """Build, send and record one email; one bad message must not hold back the others."""
-    batch.keep_alive()
-    notification = _if_still_ours(notification_id, batch)
-    if notification is None:
-        report.busy += 1
-        return
-    try:
-        message = build_message(notification)
-        if message is None:  # nothing left to say (an appointment cancelled before its reminder)
-            _record(notification_id, {"status": NotificationStatus.WITHDRAWN, "claimed_until": None,
-                                      "claim_token": None})
-            report.withdrawn.append(notification_id)
-            return
-        transport.send(message)
-    except smtplib.SMTPServerDisconnected:
-        raise  # the connection is gone: everything left fails the same way
-    except Exception as exc:
-        _fail(notification, exc, report)
-    else:
-        _record(notification_id, _outcome(notification, None))
-        report.sent.append(notification_id)
-
-
-def _fail(notification: Notification, exc: BaseException, report: DeliveryReport) -> None:
-    values = _outcome(notification, exc)
-    kind, reference, notification_id = notification.kind, notification.consultation_request.reference, notification.id
-    _record(notification_id, values)
-    (report.refused if values.get("status") == NotificationStatus.REFUSED else report.failed).append(notification_id)
+def _fail(outgoing: Outgoing, exc: BaseException, report: DeliveryReport) -> None:
+    values = _outcome(outgoing.attempts, exc)
+    _record(outgoing.id, values)
+    (report.refused if values.get("status") == NotificationStatus.REFUSED else report.failed).append(outgoing.id)
     current_app.logger.warning(
         "Notification %s (%s, request %s) not delivered, attempt %s: %s",
-        notification_id, kind, reference, values["attempts"], type(exc).__name__,
+        outgoing.id, outgoing.kind, outgoing.reference, values["attempts"], type(exc).__name__,
     )

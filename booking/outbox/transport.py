@@ -60,7 +60,16 @@ class BoundedConnection(Connection):
         return host
 
     def send(self, message: Message, envelope_from=None) -> None:
-        """Flask-Mail's Connection.send, with the message flattened by message_bytes() (MAIL_MAX_EMAILS unused)."""
+        """Flask-Mail's Connection.send, with the message flattened by message_bytes()."""
+        self.start(message, envelope_from)
+        self.finish()
+
+    def start(self, message: Message, envelope_from=None) -> None:
+        """smtplib's sendmail up to the server's last reply, which finish() reads.
+
+        Meanwhile the sender builds the next email: the server digests this one in its own process. A
+        refusal of the sender or of every recipient raises here, as sendmail would (MAIL_MAX_EMAILS unused).
+        """
         assert message.send_to, "No recipients have been added"
         assert message.sender, "The message has no sender and MAIL_DEFAULT_SENDER is not set"
         if message.has_bad_headers():
@@ -68,10 +77,61 @@ class BoundedConnection(Connection):
         if message.date is None:
             message.date = time.time()
         if self.host is not None:  # None when MAIL_SUPPRESS_SEND
-            self.host.sendmail(sanitize_address(envelope_from or message.sender),
-                               list(sanitize_addresses(message.send_to)), message_bytes(message),
-                               message.mail_options, message.rcpt_options)
+            _start_sendmail(self.host, sanitize_address(envelope_from or message.sender),
+                            list(sanitize_addresses(message.send_to)), message_bytes(message),
+                            message.mail_options, message.rcpt_options)
         email_dispatched.send(current_app._get_current_object(), message=message)
+
+    def finish(self) -> None:
+        """The server's answer to the email start() handed over; SMTPDataError unless it took it."""
+        if self.host is None:
+            return
+        code, reply = self.host.getreply()
+        if code != 250:
+            _reset_after(self.host, code)
+            raise smtplib.SMTPDataError(code, reply)
+
+
+def _reset_after(host: smtplib.SMTP, code: int) -> None:
+    """As smtplib does after a refusal: 421 means the server is closing; anything else, RSET and go on."""
+    if code == 421:
+        host.close()
+        return
+    try:
+        host.rset()
+    except smtplib.SMTPServerDisconnected:
+        pass
+
+
+def _start_sendmail(host: smtplib.SMTP, sender: str, recipients: list[str], data: bytes, mail_options,
+                    rcpt_options) -> None:
+    """smtplib.SMTP.sendmail (Python 3.11) without reading the reply to the message itself."""
+    host.ehlo_or_helo_if_needed()
+    options = [f"size={len(data)}"] if host.does_esmtp and host.has_extn("size") else []
+    options += list(mail_options) if host.does_esmtp else []
+    code, reply = host.mail(sender, options)
+    if code != 250:
+        _reset_after(host, code)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused = {}
+    for recipient in recipients:
+        code, reply = host.rcpt(recipient, rcpt_options)
+        if code not in (250, 251):
+            refused[recipient] = (code, reply)
+        if code == 421:
+            host.close()
+            raise smtplib.SMTPRecipientsRefused(refused)
+    if len(refused) == len(recipients):
+        _reset_after(host, 0)
+        raise smtplib.SMTPRecipientsRefused(refused)
+    host.putcmd("data")
+    code, reply = host.getreply()
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    payload = re.sub(rb"(?m)^\.", b"..", data)  # a line starting with a dot gets another (RFC 5321)
+    if not payload.endswith(b"\r\n"):
+        payload += b"\r\n"
+    host.send(payload + b".\r\n")
 
 
 def copy_path(directory: str, message_id: str) -> str:
@@ -93,6 +153,12 @@ class FileTransport:
 
     def __exit__(self, *exc_info):
         return False
+
+    def start(self, message) -> None:
+        self.send(message)
+
+    def finish(self) -> None:
+        """Each file is written whole by start()."""
 
     def send(self, message) -> None:
         path = copy_path(self.directory, message.msgId)
