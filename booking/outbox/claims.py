@@ -109,14 +109,8 @@ def release_claims(token: str) -> int:
 
 
 def holds(notification: Notification, token: str) -> bool:
-    """Just before sending: is this email still pending and ours? (Read afresh: each commit expires it.)"""
+    """Just before sending: is this email (read afresh) still pending and ours?"""
     return notification.status == NotificationStatus.PENDING and notification.claim_token == token
-
-
-def release(notification: Notification) -> None:
-    """The attempt is over, whatever its outcome; the caller records it and commits."""
-    notification.claimed_until = None
-    notification.claim_token = None
 
 
 def count_in_flight(now: datetime, honour_backoff: bool = True) -> int:

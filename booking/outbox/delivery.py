@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy.orm.exc import ObjectDeletedError
+from flask_mail import Message
+from sqlalchemy.orm import joinedload
 
 from booking.extensions import db
 from booking.models import Notification, utcnow
 from booking.outbox.backoff import address_refused, backoff
-from booking.outbox.claims import (ClaimedBatch, claim_batch, count_in_flight, holds, release,
-                                   release_claims)
+from booking.outbox.claims import ClaimedBatch, claim_batch, count_in_flight, holds, release_claims
 from booking.outbox.registry import build_message
 from booking.outbox.states import NotificationStatus
 from booking.outbox.transport import open_transport
@@ -33,26 +33,38 @@ class DeliveryReport:
         return len(self.failed) + len(self.refused) + self.busy
 
 
-def _record(notification: Notification, error: BaseException | None) -> None:
-    notification.attempts += 1
-    release(notification)
+def _outcome(attempts_before: int, error: BaseException | None) -> dict:
+    """The columns that record one attempt, whatever its outcome; the claim is released with it."""
+    attempts = attempts_before + 1
+    values = {"attempts": attempts, "claimed_until": None, "claim_token": None}
     if error is None:
-        notification.status = NotificationStatus.SENT
-        notification.sent_at = utcnow()
-        notification.last_error = None
-    else:
-        notification.last_error = f"{type(error).__name__}: {error}"[:500]
-        if address_refused(error):
-            notification.status = NotificationStatus.REFUSED  # waits on the staff outbox page
-        else:
-            notification.next_attempt_at = utcnow() + backoff(notification.attempts)
+        return {**values, "status": NotificationStatus.SENT, "sent_at": utcnow(), "last_error": None}
+    values["last_error"] = f"{type(error).__name__}: {error}"[:500]
+    if address_refused(error):
+        return {**values, "status": NotificationStatus.REFUSED}  # waits on the staff outbox page
+    return {**values, "next_attempt_at": utcnow() + backoff(attempts)}
+
+
+def _record(notification_id: int, values: dict) -> None:
+    """One UPDATE and one commit per email: the commit after each send is what bounds repeats to one.
+
+    A Core UPDATE rather than an ORM flush: no change tracking, and an erased row is simply not matched.
+    """
+    db.session.execute(db.update(Notification).where(Notification.id == notification_id).values(**values),
+                       execution_options={"synchronize_session": False})
     db.session.commit()
 
 
-def _withdraw(notification: Notification) -> None:
-    release(notification)
-    notification.status = NotificationStatus.WITHDRAWN
-    db.session.commit()
+@dataclass
+class Outgoing:
+    """One email read afresh and built, with what recording it needs once the row's objects are expired."""
+
+    id: int
+    kind: str
+    reference: str
+    attempts: int
+    message: Message | None = None  # None: its feature withdrew it
+    error: Exception | None = None  # building it failed
 
 
 def deliver_due(now: datetime | None = None, batch_size: int | None = 100, honour_backoff: bool = True,
@@ -67,68 +79,122 @@ def deliver_due(now: datetime | None = None, batch_size: int | None = 100, honou
     batch = claim_batch(now, batch_size, honour_backoff)
     if not batch.ids:
         return report
-    pending = list(db.session.execute(
-        db.select(Notification).where(Notification.id.in_(batch.ids))
+    # Ids only: holding every row would make each commit expire (and reload) the whole batch.
+    ids = db.session.execute(
+        db.select(Notification.id).where(Notification.id.in_(batch.ids))
         .order_by(Notification.next_attempt_at, Notification.id)
-    ).scalars())
+    ).scalars().all()
+    done = [0]  # ids[:done[0]] have their outcome committed
     try:
         with open_transport() as transport:
-            while pending and not stopping():
-                _send_one(pending[0], batch, transport, report)
-                pending.pop(0)
+            _send_in_order(ids, done, batch, transport, report, stopping)
     except Exception as exc:  # could not connect, or lost the connection part way
-        if not pending and not isinstance(exc, smtplib.SMTPServerDisconnected):
+        if done[0] == len(ids) and not isinstance(exc, smtplib.SMTPServerDisconnected):
             current_app.logger.warning("Mail server closed badly after sending: %s", type(exc).__name__)
-        for notification in pending:
-            if _still_ours(notification, batch):
-                _fail(notification, exc, report)
-        pending = []
+        db.session.rollback()
+        for notification_id in ids[done[0]:]:
+            notification = _if_still_ours(notification_id, batch)
+            if notification is not None:
+                _fail(_outgoing(notification), exc, report)
+        done[0] = len(ids)
     finally:
-        if pending:  # stopping: another sender may take these at once rather than after the lease
+        if done[0] < len(ids):  # stopping: another sender may take these at once rather than after the lease
             release_claims(batch.token)
     return report
 
 
-def _still_ours(notification: Notification, batch: ClaimedBatch) -> bool:
-    """False when the row was erased, withdrawn, or taken over after our lease lapsed."""
-    try:
-        return holds(notification, batch.token)
-    except ObjectDeletedError:
-        db.session.rollback()
-        return False
+def _send_in_order(ids: list[int], done: list[int], batch: ClaimedBatch, transport, report: DeliveryReport,
+                   stopping: Callable[[], bool]) -> None:
+    """Send each email in turn; while the server digests one, the next is read and built.
+
+    Each outcome is still committed before the next email is handed to the server, so a sender killed at
+    any moment repeats at most the one email whose answer it had not yet recorded.
+    """
+    in_flight: Outgoing | None = None
+    for notification_id in ids:
+        if stopping():
+            break
+        batch.keep_alive()
+        notification = _if_still_ours(notification_id, batch)
+        outgoing = _built(notification) if notification is not None else None
+        if in_flight is not None:
+            _settle(in_flight, transport, report)
+            done[0] += 1
+            in_flight = None
+            if stopping():
+                break  # the next, built but not handed over, goes back with the rest
+        if outgoing is None:
+            report.busy += 1
+        elif outgoing.error is not None:
+            _fail(outgoing, outgoing.error, report)
+        elif outgoing.message is None:  # nothing left to say (an appointment cancelled before its reminder)
+            _record(outgoing.id, {"status": NotificationStatus.WITHDRAWN, "claimed_until": None, "claim_token": None})
+            report.withdrawn.append(outgoing.id)
+        elif _handed_over(outgoing, transport, report):
+            in_flight = outgoing
+            continue
+        done[0] += 1
+    if in_flight is not None:  # the message in hand is finished, even when stopping
+        _settle(in_flight, transport, report)
+        done[0] += 1
 
 
-def _send_one(notification: Notification, batch: ClaimedBatch, transport, report: DeliveryReport) -> None:
-    """Build, send and record one email; one bad message must not hold back the others."""
-    batch.keep_alive()
-    if not _still_ours(notification, batch):
-        report.busy += 1
-        return
+def _outgoing(notification: Notification) -> Outgoing:
+    return Outgoing(notification.id, notification.kind, notification.consultation_request.reference,
+                    notification.attempts)
+
+
+def _built(notification: Notification) -> Outgoing:
+    """The email, or the reason it cannot be built; one bad message must not hold back the others."""
+    outgoing = _outgoing(notification)
     try:
-        message = build_message(notification)
-        if message is None:  # nothing left to say (an appointment cancelled before its reminder)
-            _withdraw(notification)
-            report.withdrawn.append(notification.id)
-            return
-        transport.send(message)
+        outgoing.message = build_message(notification)
+    except Exception as exc:
+        outgoing.error = exc
+    return outgoing
+
+
+def _handed_over(outgoing: Outgoing, transport, report: DeliveryReport) -> bool:
+    """Give the email to the server; False (recorded as failed) when it was refused before its text."""
+    try:
+        transport.start(outgoing.message)
     except smtplib.SMTPServerDisconnected:
         raise  # the connection is gone: everything left fails the same way
     except Exception as exc:
-        _fail(notification, exc, report)
+        _fail(outgoing, exc, report)
+        return False
+    return True
+
+
+def _settle(outgoing: Outgoing, transport, report: DeliveryReport) -> None:
+    """Read the server's answer to an email and commit it, before the next one is handed over."""
+    try:
+        transport.finish()
+    except smtplib.SMTPServerDisconnected:
+        raise
+    except Exception as exc:
+        _fail(outgoing, exc, report)
     else:
-        _record(notification, None)
-        report.sent.append(notification.id)
+        _record(outgoing.id, _outcome(outgoing.attempts, None))
+        report.sent.append(outgoing.id)
 
 
-def _fail(notification: Notification, exc: BaseException, report: DeliveryReport) -> None:
-    _record(notification, exc)
-    (report.refused if notification.status == NotificationStatus.REFUSED else report.failed).append(
-        notification.id)
+def _if_still_ours(notification_id: int, batch: ClaimedBatch) -> Notification | None:
+    """The row read afresh with its request, or None when it was erased, withdrawn, or taken over after
+    our lease lapsed. One SELECT: the request comes with it, as every email is about one."""
+    notification = db.session.execute(
+        db.select(Notification).where(Notification.id == notification_id)
+        .options(joinedload(Notification.consultation_request))
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    return notification if notification is not None and holds(notification, batch.token) else None
+
+
+def _fail(outgoing: Outgoing, exc: BaseException, report: DeliveryReport) -> None:
+    values = _outcome(outgoing.attempts, exc)
+    _record(outgoing.id, values)
+    (report.refused if values.get("status") == NotificationStatus.REFUSED else report.failed).append(outgoing.id)
     current_app.logger.warning(
         "Notification %s (%s, request %s) not delivered, attempt %s: %s",
-        notification.id,
-        notification.kind,
-        notification.consultation_request.reference,
-        notification.attempts,
-        type(exc).__name__,
+        outgoing.id, outgoing.kind, outgoing.reference, values["attempts"], type(exc).__name__,
     )
