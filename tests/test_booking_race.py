@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PATIENTS = 20
 SLOT = re.compile(r'name="slot" type="radio" value="([^"]+)"')
+REFERENCE = re.compile(r"JPT-[2-9A-Z]{4}-[2-9A-Z]{4}")
 _names = itertools.count()
 
 
@@ -104,12 +105,24 @@ class Patient:
 
     def __init__(self, base: str):
         self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirects)
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirects)
+
+    def same_browser_on(self, base: str) -> "Patient":
+        """Another press of Send in this browser (its cookies, so its CSRF secret), reaching `base`."""
+        press = Patient(base)
+        for cookie in self.jar:
+            press.jar.set_cookie(cookie)
+        return press
 
     def get_form(self) -> str:
         with self.opener.open(f"{self.base}/consultation", timeout=30) as response:
             return response.read().decode()
+
+    def reference_shown(self) -> str:
+        """The reference the confirmation page gives this browser."""
+        with self.opener.open(f"{self.base}/consultation/sent", timeout=30) as response:
+            return REFERENCE.search(response.read().decode()).group(0)
 
     def post_form(self, form: dict) -> tuple[int, str, str]:
         """(status, Location, body) of posting the form, without following a redirect."""
@@ -166,6 +179,43 @@ def test_twenty_patients_at_once_across_two_servers_one_gets_the_time(two_server
         assert count("booked_cell") == app.config["CONSULTATION_MINUTES"] // 5
         assert count("consultation_request") == 1  # the losers' answers came back on screen, not into the inbox
         assert db.session.execute(text("SELECT name FROM consultation_request")).scalar_one() == f"Patient {winner}"
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("with_time", [True, False], ids=["a chosen time", "no time"])
+def test_the_same_form_sent_twenty_times_at_once_is_one_request(two_servers, server_env, with_time):
+    """A patient's Send pressed again and again, arriving together at both servers: every press is answered with
+    the one reference, and the request, its time and its two emails are stored once (the insert's ON CONFLICT
+    on the submission token decides, not a check before it)."""
+    browser = Patient(two_servers[0])
+    page = browser.get_form()
+    form = {**hidden_fields(page, "/consultation"),
+            **valid_answers(slot=first_offered_time(page) if with_time else "none")}
+    presses = [browser.same_browser_on(two_servers[n % 2]) for n in range(PATIENTS)]
+    start_together = threading.Barrier(PATIENTS)
+    answers: list = [None] * PATIENTS
+
+    def press_send(n: int) -> None:
+        start_together.wait()
+        status, location, _ = presses[n].post_form(form)
+        answers[n] = (status, urllib.parse.urlsplit(location).path, presses[n].reference_shown())
+
+    threads = [threading.Thread(target=press_send, args=(n,)) for n in range(PATIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    assert {(status, path) for status, path, _ in answers} == {(303, "/consultation/sent")}
+    app = create_app({"SQLALCHEMY_DATABASE_URI": server_env["DATABASE_URL"], "TESTING": True})
+    with app.app_context():
+        count = lambda table: db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: E731
+        [reference] = db.session.execute(text("SELECT reference FROM consultation_request")).scalars().all()
+        assert {shown for _, _, shown in answers} == {reference}
+        assert count("notification") == 2
+        assert count("appointment") == (1 if with_time else 0)
+        assert count("booked_cell") == (app.config["CONSULTATION_MINUTES"] // 5 if with_time else 0)
         db.session.remove()
         db.engine.dispose()
 

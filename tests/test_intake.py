@@ -4,6 +4,7 @@ import logging
 import re
 
 import pytest
+from sqlalchemy import event
 
 from booking.extensions import db
 from booking.models import ConsultationRequest, Notification
@@ -185,6 +186,52 @@ def test_double_submit_creates_one_request(app, client):
     assert stored.reference in client.get("/consultation/sent").get_data(as_text=True)
     with app.app_context():
         assert db.session.execute(db.select(db.func.count(Notification.id))).scalar_one() == 2
+
+
+class StatementLog:
+    """Every SQL statement and commit the app's engine sees while the block runs."""
+
+    def __init__(self, app):
+        self.app, self.statements, self.commits = app, [], 0
+
+    def _statement(self, conn, cursor, statement, *args):
+        self.statements.append(" ".join(statement.split()))
+
+    def _commit(self, conn):
+        self.commits += 1
+
+    def __enter__(self):
+        with self.app.app_context():
+            self.engine = db.engine
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        event.listen(self.engine, "commit", self._commit)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "commit", self._commit)
+
+    def about(self, table: str) -> list[str]:
+        return [s for s in self.statements if f" {table} " in f" {s} " or f" {table}(" in s]
+
+
+def test_a_request_is_written_in_one_transaction_and_never_read_back(app, client):
+    """No SELECT by token before the insert, no reload after the commit: the insert decides a double submit."""
+    form = {**open_form(client), **valid_answers()}
+    with StatementLog(app) as first:
+        assert client.post("/consultation", data=form).status_code == 303
+    [insert] = first.about("consultation_request")
+    assert insert.startswith("INSERT INTO consultation_request")
+    assert "ON CONFLICT (submission_token) DO NOTHING RETURNING" in insert
+    assert [s.split(" (")[0] for s in first.about("notification")] == ["INSERT INTO notification"]
+    assert first.commits == 1
+
+    with StatementLog(app) as again:  # the same form sent again: nothing written, the first reference read
+        assert client.post("/consultation", data=form).status_code == 303
+    assert [s.split(" ")[0] for s in again.about("consultation_request")] == ["INSERT", "SELECT"]
+    assert again.about("notification") == [] and again.commits == 0
+    [stored] = stored_requests(app)
+    assert stored.reference in client.get("/consultation/sent").get_data(as_text=True)
 
 
 def test_a_new_visit_to_the_form_is_a_new_request(app, submit):

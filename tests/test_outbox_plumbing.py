@@ -13,7 +13,7 @@ import booking.outbox
 from booking.extensions import db
 from booking.models import Notification
 from booking.outbox.admin import retry_now
-from booking.outbox.queue import enqueue
+from booking.outbox.queue import enqueue, enqueue_for_request
 from booking.outbox.registry import UnknownEmailKind, register_email
 from tests.conftest import make_app, open_form, valid_answers
 
@@ -68,6 +68,8 @@ def test_the_outbox_builds_only_kinds_a_feature_registered(app):
         register_email("test_only_kind", lambda notification: None)
     with app.app_context(), pytest.raises(UnknownEmailKind):
         enqueue("clinic_new_reqeust", request_id=1)  # a typo'd kind is refused at once, not retried forever
+    with app.app_context(), pytest.raises(UnknownEmailKind):
+        enqueue_for_request(1, "clinic_new_request", "clinic_new_reqeust")  # the intake form's one-insert way too
 
 
 def test_retry_now_is_atomic_and_refuses_an_unknown_email(app, submit):

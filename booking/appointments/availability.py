@@ -88,11 +88,16 @@ def _words(start: datetime, zone: ZoneInfo, language: str) -> tuple[str, str]:
     return slot_label(start, zone, language), slot_value(start, zone)
 
 
+# Built once: every form page and every submission asks it, and building the statement cost as much as running it.
+_BOOKABLE = (db.select(Practitioner).where(Practitioner.active.is_(True), Practitioner.hours != "")
+             .order_by(Practitioner.id))
+
+
 def _practitioners(practitioner_id: int | None) -> list[Practitioner]:
-    query = db.select(Practitioner).where(Practitioner.active.is_(True), Practitioner.hours != "")
+    query = _BOOKABLE
     if practitioner_id is not None:
         query = query.where(Practitioner.id == practitioner_id)
-    return list(db.session.execute(query.order_by(Practitioner.id)).scalars())
+    return list(db.session.execute(query).scalars())
 
 
 def free_times_by_practitioner(first_day: date, days: int, practitioner_id: int | None = None,

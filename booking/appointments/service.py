@@ -59,9 +59,26 @@ def candidates(start: datetime, practitioner_id: int | None = None) -> list[int]
 
 def hold_time(consultation: ConsultationRequest, start: datetime, practitioner_id: int) -> Appointment:
     """Add the appointment and its cells to the caller's transaction; the caller commits (or sees IntegrityError)."""
-    auto = current_app.config["BOOKING_AUTO_CONFIRM"] and not consultation.raised_flags
-    appointment = Appointment(consultation_request=consultation,
-                              status=AppointmentStatus.CONFIRMED if auto else AppointmentStatus.HELD)
+    auto = _confirms_at_once(bool(consultation.raised_flags))
+    return _hold(Appointment(consultation_request=consultation, status=_held_status(auto)), auto, start,
+                 practitioner_id)
+
+
+def hold_time_for(request_id: int, flagged: bool, start: datetime, practitioner_id: int) -> Appointment:
+    """hold_time for a request inserted without an ORM object (the intake form's one-statement insert)."""
+    auto = _confirms_at_once(flagged)
+    return _hold(Appointment(request_id=request_id, status=_held_status(auto)), auto, start, practitioner_id)
+
+
+def _confirms_at_once(flagged: bool) -> bool:
+    return current_app.config["BOOKING_AUTO_CONFIRM"] and not flagged
+
+
+def _held_status(auto: bool) -> AppointmentStatus:
+    return AppointmentStatus.CONFIRMED if auto else AppointmentStatus.HELD
+
+
+def _hold(appointment: Appointment, auto: bool, start: datetime, practitioner_id: int) -> Appointment:
     _place(appointment, start, practitioner_id)
     db.session.add(appointment)
     db.session.flush()
@@ -81,9 +98,9 @@ def cells_taken(start: datetime, practitioner_id: int) -> bool:
     ).scalar_one() > 0
 
 
-def join_waitlist(consultation: ConsultationRequest) -> None:
+def join_waitlist(request_id: int) -> None:
     """The patient found no time that suits and asked to hear when one frees up; the caller commits."""
-    db.session.add(WaitlistEntry(consultation_request=consultation))
+    db.session.execute(db.insert(WaitlistEntry.__table__), {"request_id": request_id})
 
 
 def _commit_new_time(appointment: Appointment, start: datetime, practitioner_ids: list[int],

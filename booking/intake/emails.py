@@ -10,7 +10,7 @@ from booking.i18n import in_language
 from booking.intake.answers import answer_sections, flag_labels
 from booking.intake.choices import label
 from booking.models import ConsultationRequest, Notification
-from booking.outbox.queue import enqueue
+from booking.outbox.queue import enqueue_for_request
 from booking.outbox.registry import register_email
 from booking.states import AppointmentStatus
 
@@ -92,7 +92,6 @@ def register_emails() -> None:
         register_email(kind, builder)
 
 
-def enqueue_request_emails(consultation: ConsultationRequest) -> None:
+def enqueue_request_emails(request_id: int) -> None:
     """The clinic's notice and the patient's acknowledgement, in the request's own transaction."""
-    for kind in (CLINIC_NEW_REQUEST, PATIENT_ACKNOWLEDGEMENT):
-        enqueue(kind, consultation_request=consultation)
+    enqueue_for_request(request_id, CLINIC_NEW_REQUEST, PATIENT_ACKNOWLEDGEMENT)

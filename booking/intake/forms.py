@@ -3,9 +3,11 @@
 import re
 import secrets
 from datetime import datetime
+from functools import cache
 
+from babel.support import Translations
 from flask import current_app
-from flask_babel import LazyString, format_number, gettext
+from flask_babel import LazyString, format_number, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -20,6 +22,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from booking.appointments.slots import parse_slot_value
@@ -120,8 +123,22 @@ def allowed_choice(field_class, group: str, message: str, *, optional: bool = Fa
     return field_class(choices=offered, validate_choice=False, validators=validators)
 
 
+@cache
+def wtforms_translations(locale: str) -> Translations:
+    """WTForms' own messages in one language, read from disk once per process (Flask-WTF reads them per request)."""
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class ConsultationForm(FlaskForm):
     """What a prospective patient tells us; wording of labels and hints lives in the template."""
+
+    class Meta:
+        """Flask-WTF's messages in the page's language, from a catalogue loaded once per language."""
+
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return wtforms_translations(str(get_locale()))
 
     name = StringField(
         filters=[strip_text],

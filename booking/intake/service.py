@@ -3,11 +3,13 @@
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from booking.appointments.service import TimeTaken, candidates, cells_taken, hold_time, join_waitlist
+from booking.appointments.service import TimeTaken, candidates, cells_taken, hold_time_for, join_waitlist
 from booking.extensions import db
 from booking.i18n import current_language
 from booking.intake.emails import enqueue_request_emails
@@ -30,12 +32,6 @@ def find_by_reference(reference: str) -> ConsultationRequest | None:
     ).scalar_one_or_none()
 
 
-def find_by_submission_token(token: str) -> ConsultationRequest | None:
-    return db.session.execute(
-        db.select(ConsultationRequest).filter_by(submission_token=token)
-    ).scalar_one_or_none()
-
-
 @dataclass(frozen=True)
 class ChosenTime:
     """The consultation time a patient picked on the form, and the practitioner they asked for, if any."""
@@ -44,8 +40,41 @@ class ChosenTime:
     practitioner_id: int | None = None
 
 
+@dataclass(frozen=True)
+class StoredRequest:
+    """What the confirmation needs of a stored request: no ORM object to flush, expire and reload."""
+
+    id: int
+    reference: str
+
+
+_TABLE = ConsultationRequest.__table__
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+@cache
+def _insert_new(dialect: str):
+    """INSERT ... ON CONFLICT (submission_token) DO NOTHING RETURNING id: a resent form inserts nothing."""
+    return (_INSERTS[dialect](_TABLE).on_conflict_do_nothing(index_elements=[_TABLE.c.submission_token])
+            .returning(_TABLE.c.id))
+
+
+def _insert_request(columns: dict) -> int | None:
+    """The new row's id, or None when this form was stored before (the database decides, even in a race)."""
+    statement = _insert_new(db.session.get_bind().dialect.name)
+    return db.session.execute(statement, columns).scalar_one_or_none()
+
+
+def _stored_before(token: str) -> StoredRequest | None:
+    """The request a resent form created the first time, if it did."""
+    row = db.session.execute(
+        db.select(_TABLE.c.id, _TABLE.c.reference).where(_TABLE.c.submission_token == token)
+    ).one_or_none()
+    return StoredRequest(row.id, row.reference) if row else None
+
+
 def record_consultation_request(answers: dict, chosen: ChosenTime | None = None,
-                                waitlist: bool = False) -> tuple[ConsultationRequest, bool]:
+                                waitlist: bool = False) -> tuple[StoredRequest, bool]:
     """Store the request, the time it holds and its notifications, in one transaction.
 
     Returns (request, created). A form that was already sent (double click, back and resend)
@@ -54,28 +83,34 @@ def record_consultation_request(answers: dict, chosen: ChosenTime | None = None,
     the booked cells' primary key refused the insert, so the patient chooses again.
     """
     token = answers["submission_token"]
-    existing = find_by_submission_token(token)
-    if existing is not None:
-        return existing, False
-
-    practitioners = candidates(chosen.start, chosen.practitioner_id) if chosen else []
+    flagged = any(flag != "none" for flag in answers["screening_flags"])
+    practitioners = []
+    if chosen:
+        try:
+            practitioners = candidates(chosen.start, chosen.practitioner_id)
+        except TimeTaken:  # perhaps by an earlier press of this same form: then that press's answer
+            if (stored := _stored_before(token)) is None:
+                raise
+            return stored, False
     draws_left = 5
     while True:
-        consultation = ConsultationRequest(reference=new_reference(), **answers)
-        consultation.flagged = bool(consultation.raised_flags)
-        db.session.add(consultation)
+        reference = new_reference()
         try:
+            request_id = _insert_request({**answers, "reference": reference, "flagged": flagged})
+            if request_id is None:  # the same form was stored first, by an earlier press or a racing one
+                stored = _stored_before(token)
+                db.session.rollback()
+                if stored is not None:
+                    return stored, False
+                continue  # erased in the instant between: store it anew
             if chosen:
-                hold_time(consultation, chosen.start, practitioners[0])
+                hold_time_for(request_id, flagged, chosen.start, practitioners[0])
             elif waitlist:
-                join_waitlist(consultation)
-            enqueue_request_emails(consultation)
+                join_waitlist(request_id)
+            enqueue_request_emails(request_id)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            existing = find_by_submission_token(token)
-            if existing is not None:  # the same form won a race with itself
-                return existing, False
             if chosen and cells_taken(chosen.start, practitioners[0]):
                 practitioners.pop(0)  # someone took this practitioner's time first; another may be free
                 if not practitioners:
@@ -85,8 +120,8 @@ def record_consultation_request(answers: dict, chosen: ChosenTime | None = None,
             if not draws_left:
                 raise  # not a reference collision after all: the caller keeps the answers on screen
             continue  # a reference collision: draw another
-        current_app.logger.info("Consultation request %s stored", consultation.reference)
-        return consultation, True
+        current_app.logger.info("Consultation request %s stored", reference)
+        return StoredRequest(request_id, reference), True
 
 
 def answers_from(form) -> dict:

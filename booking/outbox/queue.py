@@ -1,6 +1,7 @@
 """Putting an email into the outbox, inside the caller's own transaction."""
 
 from email.utils import make_msgid, parseaddr
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import text
@@ -16,9 +17,14 @@ _NOTIFIED = "outbox_notified_transaction"
 
 def _message_id() -> str:
     """One Message-ID per email, fixed now so every retry carries the same one."""
-    _, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
-    domain = address.rpartition("@")[2] or "localhost"
-    return make_msgid(domain=domain)
+    return make_msgid(domain=_sender_domain(current_app.config["MAIL_DEFAULT_SENDER"]))
+
+
+@cache
+def _sender_domain(sender: str) -> str:
+    """The sender's domain, parsed once per setting rather than once per email."""
+    _, address = parseaddr(sender)
+    return address.rpartition("@")[2] or "localhost"
 
 
 def _wake_watchers() -> None:
@@ -39,3 +45,13 @@ def enqueue(kind: str, **about) -> Notification:
     db.session.add(notification)
     _wake_watchers()
     return notification
+
+
+def enqueue_for_request(request_id: int, *kinds: str) -> None:
+    """Owe one email of each kind about a stored request, as one plain insert: no ORM objects to flush."""
+    for kind in kinds:
+        if not is_registered(kind):
+            raise UnknownEmailKind(kind)
+    db.session.execute(db.insert(Notification.__table__),
+                       [{"request_id": request_id, "kind": kind, "message_id": _message_id()} for kind in kinds])
+    _wake_watchers()
