@@ -7,7 +7,7 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from booking.appointments.service import TimeTaken, candidates, cells_taken, hold_time_for, join_waitlist
 from booking.extensions import db
@@ -102,7 +102,10 @@ def record_consultation_request(answers: dict, chosen: ChosenTime | None = None,
                 db.session.rollback()
                 if stored is not None:
                     return stored, False
-                continue  # erased in the instant between: store it anew
+                draws_left -= 1  # erased in the instant between: store it anew, but not for ever
+                if not draws_left:
+                    raise SQLAlchemyError("a resent form's first request kept vanishing")
+                continue
             if chosen:
                 hold_time_for(request_id, flagged, chosen.start, practitioners[0])
             elif waitlist:
