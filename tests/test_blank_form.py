@@ -112,3 +112,26 @@ def test_a_drawing_that_lost_a_slot_is_not_kept_and_the_visitor_still_gets_a_for
     csrf, submission = tokens(page)
     assert len(csrf) > 20 and len(submission) >= 20
     assert "blank_form" not in app.extensions or not app.extensions["blank_form"]
+
+
+def test_a_practitioner_added_here_is_offered_at_once(app, monkeypatch):
+    monkeypatch.setattr(blank_form.time, "monotonic", lambda: 1000.0)  # the max age never runs out
+    add_practitioner(app, name="Avery Lee")
+    assert "Avery Lee" in app.test_client().get("/consultation").get_data(as_text=True)
+    add_practitioner(app, name="Blake Moss")
+    assert "Blake Moss" in app.test_client().get("/consultation").get_data(as_text=True)
+
+
+def test_a_practitioner_added_on_another_server_is_offered_within_the_max_age(app, monkeypatch, tmp_path):
+    add_practitioner(app, name="Avery Lee")
+    monotonic = [1000.0]
+    monkeypatch.setattr(blank_form.time, "monotonic", lambda: monotonic[0])
+    client = app.test_client()
+    client.get("/consultation")
+    with sqlite3.connect(tmp_path / "booking.sqlite3") as other_server:
+        other_server.execute("insert into practitioner (name, email, hours, active, created_at) "
+                             "values ('Blake Moss', '', 'mon-fri 09:00-12:00', 1, '2027-03-10 12:00:00')")
+    monotonic[0] += app.config["FORM_PAGE_MAX_AGE_SECONDS"]
+    assert "Blake Moss" not in client.get("/consultation?from=2027-03-15").get_data(as_text=True)
+    monotonic[0] += 0.5
+    assert "Blake Moss" in client.get("/consultation?from=2027-03-15").get_data(as_text=True)

@@ -15,13 +15,14 @@ submission token are never drawn: each visitor's are put in when the page is ser
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from booking.models import utcnow
+from booking.models import Practitioner, utcnow
 
 # Drawn into the page where the tokens go; plain letters, so escaping leaves them as they are.
 CSRF_SLOT = "csrfTokenSlotX7q"
@@ -93,3 +94,35 @@ def keep(page: str, drawn: Stamp) -> DrawnForm | None:
     form = DrawnForm(drawn, before_csrf, between, after_submission)
     current_app.extensions.setdefault("blank_form", {})[drawn.language] = form
     return form
+
+
+class _PractitionerChanges:
+    """Counts this process's changes to practitioners (ORM flushes; nothing writes them another way)."""
+
+    count = 0
+
+
+def _practitioner_changed(*_) -> None:
+    _PractitionerChanges.count += 1
+
+
+for _change in ("after_insert", "after_update", "after_delete"):
+    event.listen(Practitioner, _change, _practitioner_changed)
+
+
+def practitioners(read: Callable[[], list[tuple[int, str]]]) -> list[tuple[int, str]]:
+    """The practitioners a form offers (id, name): read again after any change to one in this process, and
+    FORM_PAGE_MAX_AGE_SECONDS after the last read (a change on another server).
+
+    Every posted form needs the list to check the choice it carries. A list a moment old is safe: holding
+    the time checks the practitioner's hours and bookings afresh, and a request without a time is kept.
+    """
+    kept = current_app.extensions.get("form_practitioners")
+    max_age = current_app.config["FORM_PAGE_MAX_AGE_SECONDS"]
+    if kept is not None and max_age > 0 and kept[0] == _PractitionerChanges.count \
+            and time.monotonic() - kept[1] <= max_age:
+        return kept[2]
+    changes, read_at = _PractitionerChanges.count, time.monotonic()
+    listed = read()
+    current_app.extensions["form_practitioners"] = (changes, read_at, listed)
+    return listed

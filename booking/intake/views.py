@@ -26,9 +26,9 @@ def submit_rate_limit() -> str:
 
 def _offer_practitioners(form: ConsultationForm) -> None:
     """The practitioner choice, and whether the form asks for a time at all (only once one is bookable)."""
-    practitioners = active_practitioners()
+    practitioners = blank_form.practitioners(lambda: [(p.id, p.name) for p in active_practitioners()])
     form.practitioner.choices = [SelectChoice("", gettext("Any practitioner")),
-                                 *(SelectChoice(str(p.id), p.name) for p in practitioners)]
+                                 *(SelectChoice(str(pid), name) for pid, name in practitioners)]
     form.times_offered = bool(practitioners)
     if practitioners and request.method == "GET":
         form.practitioner.data = request.args.get("practitioner", "")
