@@ -67,3 +67,18 @@ def test_a_pass_records_every_outcome_as_before(app, smtp):
         assert refused.status == NotificationStatus.REFUSED and refused.request_id == second.id
         assert refused.last_error.startswith("SMTPRecipientsRefused")
     assert sorted(m["Message-ID"] for m in smtp.messages) == sorted(rows[i].message_id for i in report.sent)
+
+
+@pytest.mark.parametrize("address", [
+    "desk@clinic.test",
+    "María López <maria@example.org>",
+    ("Zoë O'Brien", "zoe@example.org"),
+    "José <jose@bücher.example>",  # an international domain, written in IDNA
+    ["List Form", "list@example.org"],  # unhashable: Flask-Mail's own answer, not the memory's
+])
+def test_remembered_addresses_are_written_exactly_as_flask_mail_writes_them(address):
+    from booking.outbox import transport
+
+    original = transport._flask_mail_sanitize_address
+    assert transport.sanitize_address(address) == original(address)
+    assert transport.sanitize_address(address) == original(address)  # the second time, from memory
