@@ -12,6 +12,10 @@ the language, the settings and the free times, so a drawing is reused while all 
 A time shown a moment after another server took it is no double booking: the booked_cell key refuses the
 second hold, and the patient gets their answers back with "That time was just taken". The CSRF token and the
 submission token are never drawn: each visitor's are put in when the page is served.
+
+The practitioners a form offers (the list a posted form's choice is checked against) are kept the same way,
+but read again only after a practitioner changes here, or after the max age: a submission is a commit, and
+waiting for no commit at all would mean reading them on every submission.
 """
 
 import time
