@@ -72,7 +72,12 @@ class DrawnForm:
     def still_true(self, language: str, max_age: float) -> bool:
         drawn = self.stamp
         return (drawn.language == language and drawn.commits == _Commits.count and drawn.minute == _minute()
-                and time.monotonic() - drawn.drawn_at <= max_age)
+                and _young(drawn.drawn_at, max_age))
+
+
+def _young(read_at: float, max_age: float) -> bool:
+    """Read at most max_age seconds ago (a max age of 0: never reused)."""
+    return max_age > 0 and time.monotonic() - read_at <= max_age
 
 
 def _minute() -> str:
@@ -83,7 +88,7 @@ def reusable(language: str) -> DrawnForm | None:
     """This process's drawing of the blank form in `language`, if it still shows what a new one would."""
     drawn = current_app.extensions.get("blank_form", {}).get(language)
     max_age = current_app.config["FORM_PAGE_MAX_AGE_SECONDS"]
-    if drawn is not None and max_age > 0 and drawn.still_true(language, max_age):
+    if drawn is not None and drawn.still_true(language, max_age):
         return drawn
     return None
 
@@ -123,8 +128,7 @@ def practitioners(read: Callable[[], list[tuple[int, str]]]) -> list[tuple[int, 
     """
     kept = current_app.extensions.get("form_practitioners")
     max_age = current_app.config["FORM_PAGE_MAX_AGE_SECONDS"]
-    if kept is not None and max_age > 0 and kept[0] == _PractitionerChanges.count \
-            and time.monotonic() - kept[1] <= max_age:
+    if kept is not None and kept[0] == _PractitionerChanges.count and _young(kept[1], max_age):
         return kept[2]
     changes, read_at = _PractitionerChanges.count, time.monotonic()
     listed = read()

@@ -47,6 +47,14 @@ def _form_page(form: ConsultationForm, status: int = 200, **context):
     return _no_store(render_template("intake/form.html", form=form, week=_time_picker(form), **context), status)
 
 
+def _posted_or_new_form() -> ConsultationForm:
+    """The form with what was posted (if anything), a submission token, and the practitioners to choose from."""
+    form = ConsultationForm()
+    form.ensure_submission_token()
+    _offer_practitioners(form)
+    return form
+
+
 def _blank_form_page():
     """A first visit: the blank form as this process last drew it (booking/intake/blank_form.py), own tokens in."""
     language = current_language()
@@ -55,10 +63,7 @@ def _blank_form_page():
         since = blank_form.stamp(language)
         drawn = blank_form.keep(_draw_blank_form(), since)
     if drawn is None:  # the template lost a slot: draw this visitor's page the ordinary way
-        form = ConsultationForm()
-        form.ensure_submission_token()
-        _offer_practitioners(form)
-        return _form_page(form)
+        return _form_page(_posted_or_new_form())
     return _no_store(drawn.fill(generate_csrf(), new_submission_token()), 200)
 
 
@@ -75,9 +80,7 @@ def request_consultation():
     """The form: blank on a first visit, or another week or practitioner (?from=, ?practitioner=)."""
     if not request.args:
         return _blank_form_page()
-    form = ConsultationForm()
-    form.ensure_submission_token()
-    _offer_practitioners(form)
+    form = _posted_or_new_form()
     return _form_page(form)
 
 
@@ -85,9 +88,7 @@ def request_consultation():
 @csrf.exempt  # the form checks its own CSRF token, so an expired one re-shows the answers
 @limiter.limit(submit_rate_limit)
 def send_consultation_request():
-    form = ConsultationForm()
-    form.ensure_submission_token()
-    _offer_practitioners(form)
+    form = _posted_or_new_form()
     if form.leave_blank.data:
         current_app.logger.info("Dropped a submission that filled the honeypot field")
         session["sent_reference"] = None
