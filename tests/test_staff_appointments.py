@@ -2,9 +2,10 @@
 
 import logging
 import re
-from datetime import UTC
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from icalendar import Calendar
 from playwright.sync_api import expect
 
@@ -250,6 +251,28 @@ def test_the_picker_pages_by_week_and_by_practitioner(app, desk, held):
     assert moved.status_code == 303
     with app.app_context():
         assert the_appointment(app).practitioner.name == "Blake Moss"
+
+
+def test_with_no_week_asked_the_first_page_is_the_first_week_with_a_time(app, desk, staff):
+    """Like the night CI once failed: midnight going into Saturday in the clinic, and a practitioner who works
+    Saturday mornings. Twelve hours' notice rules out this morning, so the week from today holds nothing of hers."""
+    with time_machine.travel(datetime(2026, 11, 28, 5, 0, tzinfo=UTC), tick=False):
+        with app.app_context():
+            saturdays = make_practitioner("Blake Moss", hours="sat 08:00-12:00").id
+            held = make_appointment(datetime(2026, 11, 30, 14, 0, tzinfo=UTC),  # Monday 09:00, with Avery Lee
+                                    consultation=make_request(notifications=False))
+            reference = held.consultation_request.reference
+            first = week_of_times(None, saturdays)
+            assert first.first_day == date(2026, 12, 5) and first.earlier == date(2026, 11, 28)
+            assert {day for day, times in first.days if times} == {date(2026, 12, 5)}
+            assert week_of_times(date(2026, 11, 28), saturdays).empty  # a week asked for is shown as asked
+        picker = f"/staff/requests/{reference}/time/offer"
+        page = desk.get(f"{picker}?practitioner={saturdays}").get_data(as_text=True)
+        offered = SLOT_RADIO.findall(page)
+        assert offered and "Earlier times" in page and "No free times this week" not in page
+        with app.app_context():
+            assert {parse_slot_value(v, clinic_zone()).astimezone(clinic_zone()).date() for v in offered} == {
+                date(2026, 12, 5)}
 
 
 def test_release_frees_the_time_and_the_request_is_plain_again(app, desk, held):

@@ -152,7 +152,20 @@ def practitioner_load(ids: list[int]) -> dict[int, int]:
 
 def week_of_times(asked: date | None = None, practitioner_id: int | None = None,
                   now: datetime | None = None, language: str = "en") -> WeekOfTimes:
-    """Free times for one week, merged across practitioners (or one practitioner's), grouped by day."""
+    """Free times for one week, merged across practitioners (or one practitioner's), grouped by day.
+
+    With no week asked for, the first week that has a free time is shown: a practitioner who works only
+    on Saturdays, seen on a Saturday evening, has nothing in the seven days from tomorrow, and an empty
+    first page would read as "fully booked". A week asked for is shown as asked, even when empty.
+    """
+    week = _one_week(asked, practitioner_id, now, language)
+    while asked is None and week.empty and week.later is not None:
+        week = _one_week(week.later, practitioner_id, now, language)
+    return week
+
+
+def _one_week(asked: date | None, practitioner_id: int | None, now: datetime | None,
+              language: str) -> WeekOfTimes:
     zone = clinic_zone()
     first_allowed, last_allowed = window(now)
     first_day = week_start(asked, now)
