@@ -253,7 +253,7 @@ def test_the_picker_pages_by_week_and_by_practitioner(app, desk, held):
         assert the_appointment(app).practitioner.name == "Blake Moss"
 
 
-def test_with_no_week_asked_the_first_page_is_the_first_week_with_a_time(app, desk, staff):
+def test_with_no_week_asked_the_first_page_is_the_first_week_with_a_time(app, client, staff):
     """Like the night CI once failed: midnight going into Saturday in the clinic, and a practitioner who works
     Saturday mornings. Twelve hours' notice rules out this morning, so the week from today holds nothing of hers."""
     with time_machine.travel(datetime(2026, 11, 28, 5, 0, tzinfo=UTC), tick=False):
@@ -266,8 +266,9 @@ def test_with_no_week_asked_the_first_page_is_the_first_week_with_a_time(app, de
             assert first.first_day == date(2026, 12, 5) and first.earlier == date(2026, 11, 28)
             assert {day for day, times in first.days if times} == {date(2026, 12, 5)}
             assert week_of_times(date(2026, 11, 28), saturdays).empty  # a week asked for is shown as asked
+        assert log_in(client, "desk@clinic.test").status_code == 303  # signed in at that moment too
         picker = f"/staff/requests/{reference}/time/offer"
-        page = desk.get(f"{picker}?practitioner={saturdays}").get_data(as_text=True)
+        page = client.get(f"{picker}?practitioner={saturdays}").get_data(as_text=True)
         offered = SLOT_RADIO.findall(page)
         assert offered and "Earlier times" in page and "No free times this week" not in page
         with app.app_context():
