@@ -16,6 +16,11 @@ SPANISH_SUFFIX = "_es"
 babel = Babel()
 
 
+def N_(text: str) -> str:
+    """Marks a message for translation where it is defined; its user translates it in the page's language."""
+    return text
+
+
 def select_locale() -> str:
     """Spanish under /es, English everywhere else (staff pages, the clinic's emails, error pages elsewhere)."""
     if not has_request_context():

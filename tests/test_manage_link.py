@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from booking.appointments.links import manage_token
+from booking.appointments.service import TIME_TAKEN
 from booking.extensions import db
 from booking.models import Appointment, BookedCell, Notification
 from booking.states import AppointmentStatus
@@ -14,7 +15,7 @@ from tests.appointment_helpers import clock  # noqa: F401 (a fixture)
 from tests.client import hidden_fields
 from tests.factories import first_free_time, make_confirmed_appointment, make_practitioner, make_request
 
-TAKEN = "That time was just taken. Please choose another."
+TAKEN = TIME_TAKEN
 
 
 @pytest.fixture

@@ -15,12 +15,17 @@ from booking.appointments.availability import aware_now, practitioners_free_at
 from booking.appointments.slots import cells
 from booking.clock import to_stored
 from booking.extensions import db
+from booking.i18n import N_
 from booking.models import Appointment, BookedCell, ConsultationRequest, WaitlistEntry
 from booking.states import AppointmentStatus, WaitlistStatus
 
 
 class TimeTaken(Exception):
     """Someone else holds that time now (or it is no longer offered): the patient must choose another."""
+
+
+# What every picker says after TimeTaken: the intake form, the patient's appointment page, the staff offer page.
+TIME_TAKEN = N_("That time was just taken. Please choose another.")
 
 
 class NotAllowed(Exception):

@@ -22,7 +22,6 @@ from booking.states import AppointmentStatus, WaitlistStatus
 
 bp = Blueprint("appointments", __name__, url_prefix="/appointment")
 
-TIME_TAKEN = lazy_gettext("That time was just taken. Please choose another.")
 CHOOSE_A_TIME = lazy_gettext("Choose one of the times listed.")
 CONFLICT = 409
 
@@ -136,7 +135,7 @@ def change_time(token: str):
     try:
         service.move(appointment, start)
     except service.TimeTaken:
-        return _picker(appointment, token, asked, TIME_TAKEN)
+        return _picker(appointment, token, asked, gettext(service.TIME_TAKEN))
     except service.NotAllowed:
         return _manage_page(appointment, token, CONFLICT, refused=True)
     wake_outbox_worker(current_app)

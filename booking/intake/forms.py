@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from booking.appointments.slots import parse_slot_value
 from booking.clock import clinic_zone
+from booking.i18n import N_
 from booking.intake.choices import choices
 from booking.models import CONDITION_OTHER_MAX, DESCRIPTION_MAX, EMAIL_MAX, NAME_MAX, PHONE_MAX
 from booking.phone import PHONE_HINT_EXAMPLE, NotAPhoneNumber, e164, parse_phone
@@ -37,16 +38,10 @@ SUBMISSION_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 NO_TIME = "none"
 
 
-def N_(text: str) -> str:
-    """Marks a message for translation where it is defined; its user translates it in the page's language."""
-    return text
-
-
 # Flask-WTF words its CSRF errors in English only; marked here so even that message is in the page's language.
 CSRF_MESSAGES = (N_("The CSRF token is missing."), N_("The CSRF session token is missing."),
                  N_("The CSRF token has expired."), N_("The CSRF token is invalid."), N_("The CSRF tokens do not match."))
 NO_TIME_SUITS = N_("None of these times suit me")
-TIME_TAKEN = N_("That time was just taken. Please choose another.")
 
 
 def limit(number: int) -> LazyString:

@@ -9,11 +9,11 @@ from wtforms.fields.choices import SelectChoice
 
 from booking.appointments.availability import WeekOfTimes, active_practitioners, asked_week, week_of_times
 from booking.appointments.emails import when
-from booking.appointments.service import TimeTaken
+from booking.appointments.service import TIME_TAKEN, TimeTaken
 from booking.extensions import csrf, db, limiter
 from booking.i18n import current_language
 from booking.intake import blank_form
-from booking.intake.forms import NO_TIME, TIME_TAKEN, ConsultationForm, new_submission_token
+from booking.intake.forms import NO_TIME, ConsultationForm, new_submission_token
 from booking.intake.service import ChosenTime, answers_from, find_by_reference, record_consultation_request
 from booking.outbox.worker import wake_outbox_worker
 

@@ -6,13 +6,14 @@ from flask_login import current_user
 from booking.appointments import service
 from booking.appointments.availability import active_practitioners, asked_week, week_of_times
 from booking.appointments.emails import when as spoken_time
+from booking.appointments.service import TIME_TAKEN
 from booking.appointments.slots import parse_slot_value
 from booking.clock import clinic_zone
 from booking.models import Appointment, ConsultationRequest
 from booking.staff.guard import bp
 from booking.staff.service import find_request, note_appointment_change
 
-TAKEN = "That time was just taken. Please choose another."
+TAKEN = TIME_TAKEN  # staff pages are in English: the message as written
 NOT_A_TIME = "Choose one of the times shown."
 NO_TIME = "Choose a time to offer."
 
