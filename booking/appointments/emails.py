@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, render_template
-from flask_babel import gettext
 from flask_mail import Message
 
 from booking.appointments.availability import practitioners_free_at
@@ -12,17 +11,13 @@ from booking.appointments.links import manage_url, waitlist_url
 from booking.appointments.slots import slot_label
 from booking.clock import clinic_zone
 from booking.extensions import db
-from booking.i18n import in_language
+from booking.i18n import N_, in_language
 from booking.models import Appointment, Notification, WaitlistEntry, utcnow
 from booking.outbox.admin import withdraw_pending
 from booking.outbox.queue import enqueue
 from booking.outbox.registry import register_email
+from booking.patient_mail import patient_message
 from booking.states import AppointmentStatus, WaitlistStatus
-
-def _(text: str) -> str:
-    """Marks a subject for translation; _patient_message translates it in the patient's language."""
-    return text
-
 
 APPOINTMENT_CONFIRMED = "appointment_confirmed"
 APPOINTMENT_OFFERED = "appointment_offered"
@@ -37,19 +32,12 @@ def when(appointment: Appointment, language: str = "en") -> str:
     return slot_label(appointment.starts_at.replace(tzinfo=UTC), clinic_zone(), language)
 
 
-def _patient_message(template: str, subject: str, appointment: Appointment, **context) -> Message:
-    """A patient's email, in the language they wrote in; `subject` is marked for translation by the caller."""
+def _patient_message(template: str, subject: str, appointment: Appointment) -> Message:
+    """A patient's email about their appointment: its time, the private link, and the cancellation cut-off."""
     consultation = appointment.consultation_request
-    with in_language(consultation.language):
-        context = {"name": consultation.name, "reference": consultation.reference,
-                   "when": when(appointment, consultation.language), "manage_link": manage_url(appointment),
-                   "cutoff_hours": current_app.config["CANCEL_CUTOFF_HOURS"], **context}
-        return Message(
-            subject=f"{gettext(subject)} [{consultation.reference}] - {current_app.config['CLINIC_NAME']}",
-            recipients=[consultation.email],
-            body=render_template(f"email/{template}.txt", **context),
-            html=render_template(f"email/{template}.html", **context),
-        )
+    return patient_message(consultation, template, subject, when=when(appointment, consultation.language),
+                           manage_link=manage_url(appointment),
+                           cutoff_hours=current_app.config["CANCEL_CUTOFF_HOURS"])
 
 
 def confirmation(notification: Notification) -> Message | None:
@@ -57,7 +45,7 @@ def confirmation(notification: Notification) -> Message | None:
     appointment = notification.consultation_request.appointment
     if appointment is None or appointment.status is not AppointmentStatus.CONFIRMED:
         return None  # released or cancelled before it went out: the cancellation says so instead
-    message = _patient_message("appointment_confirmed", _("Your consultation is confirmed"), appointment)
+    message = _patient_message("appointment_confirmed", N_("Your consultation is confirmed"), appointment)
     with in_language(appointment.consultation_request.language):
         invite = appointment_ics(appointment, "REQUEST")
     message.attach("consultation.ics", "text/calendar; method=REQUEST; charset=UTF-8", invite)
@@ -69,7 +57,7 @@ def offered(notification: Notification) -> Message | None:
     appointment = notification.consultation_request.appointment
     if appointment is None or appointment.status is not AppointmentStatus.OFFERED:
         return None
-    return _patient_message("appointment_offered", _("We can offer you another time"), appointment)
+    return _patient_message("appointment_offered", N_("We can offer you another time"), appointment)
 
 
 def cancellation(notification: Notification) -> Message | None:
@@ -77,7 +65,7 @@ def cancellation(notification: Notification) -> Message | None:
     appointment = notification.consultation_request.appointment
     if appointment is None:
         return None
-    message = _patient_message("appointment_cancelled", _("Your consultation is cancelled"), appointment)
+    message = _patient_message("appointment_cancelled", N_("Your consultation is cancelled"), appointment)
     with in_language(appointment.consultation_request.language):
         cancel = appointment_ics(appointment, "CANCEL")
     message.attach("consultation.ics", "text/calendar; method=CANCEL; charset=UTF-8", cancel)
@@ -106,7 +94,7 @@ def reminder(notification: Notification) -> Message | None:
             or notification.payload.get("starts_at") != appointment.starts_at.isoformat()
             or appointment.starts_at <= utcnow()):
         return None
-    return _patient_message("appointment_reminder", _("Reminder: your consultation"), appointment)
+    return _patient_message("appointment_reminder", N_("Reminder: your consultation"), appointment)
 
 
 def waitlist_offer(notification: Notification) -> Message | None:
@@ -118,17 +106,9 @@ def waitlist_offer(notification: Notification) -> Message | None:
         return None
     if not practitioners_free_at(start, notification.payload["practitioner_id"]):
         return None  # someone took it before this email went out: do not offer what is gone
-    link = waitlist_url(consultation, notification.payload["practitioner_id"], start)
-    with in_language(consultation.language):
-        context = {"name": consultation.name, "reference": consultation.reference,
-                   "when": slot_label(start, clinic_zone(), consultation.language), "link": link}
-        subject = gettext("A consultation time has come free")  # in an f-string, pybabel would not see it
-        return Message(
-            subject=f"{subject} [{consultation.reference}] - {current_app.config['CLINIC_NAME']}",
-            recipients=[consultation.email],
-            body=render_template("email/waitlist_offer.txt", **context),
-            html=render_template("email/waitlist_offer.html", **context),
-        )
+    return patient_message(consultation, "waitlist_offer", N_("A consultation time has come free"),
+                           when=slot_label(start, clinic_zone(), consultation.language),
+                           link=waitlist_url(consultation, notification.payload["practitioner_id"], start))
 
 
 _BUILDERS = {

@@ -1,17 +1,17 @@
 """The emails a consultation request owes: one small function each, rendering a .txt and an .html template."""
 
 from flask import current_app, render_template
-from flask_babel import gettext
 from flask_mail import Message
 
 from booking.appointments.emails import when
 from booking.clock import clinic_time
-from booking.i18n import in_language
+from booking.i18n import N_
 from booking.intake.answers import answer_sections, flag_labels
 from booking.intake.choices import label
 from booking.models import ConsultationRequest, Notification
 from booking.outbox.queue import enqueue_for_request
 from booking.outbox.registry import register_email
+from booking.patient_mail import patient_message
 from booking.states import AppointmentStatus
 
 CLINIC_NEW_REQUEST = "clinic_new_request"
@@ -56,19 +56,10 @@ def notify_clinic(consultation: ConsultationRequest) -> Message:
 
 def acknowledge_patient(consultation: ConsultationRequest) -> Message:
     """The patient's receipt: reference, next steps and phone, and no health details at all."""
-    clinic_name = current_app.config["CLINIC_NAME"]
     appointment = consultation.appointment
     held = appointment is not None and appointment.status is AppointmentStatus.HELD
-    with in_language(consultation.language):
-        context = {"reference": consultation.reference, "name": consultation.name,
-                   "held_when": when(appointment, consultation.language) if held else None}
-        subject = gettext("We received your consultation request")  # in an f-string, pybabel would not see it
-        return Message(
-            subject=f"{subject} [{consultation.reference}] - {clinic_name}",
-            recipients=[consultation.email],
-            body=render_template("email/patient_acknowledgement.txt", **context),
-            html=render_template("email/patient_acknowledgement.html", **context),
-        )
+    return patient_message(consultation, "patient_acknowledgement", N_("We received your consultation request"),
+                           held_when=when(appointment, consultation.language) if held else None)
 
 
 def _about_its_request(build):
