@@ -40,16 +40,21 @@ def _patient_message(template: str, subject: str, appointment: Appointment) -> M
                            cutoff_hours=current_app.config["CANCEL_CUTOFF_HOURS"])
 
 
+def _with_calendar_file(message: Message, appointment: Appointment, method: str) -> Message:
+    """consultation.ics in the patient's language: REQUEST adds or updates the event, CANCEL removes it."""
+    with in_language(appointment.consultation_request.language):
+        event = appointment_ics(appointment, method)
+    message.attach("consultation.ics", f"text/calendar; method={method}; charset=UTF-8", event)
+    return message
+
+
 def confirmation(notification: Notification) -> Message | None:
     """The confirmed time with an invite (.ics REQUEST) and how to change or cancel."""
     appointment = notification.consultation_request.appointment
     if appointment is None or appointment.status is not AppointmentStatus.CONFIRMED:
         return None  # released or cancelled before it went out: the cancellation says so instead
     message = _patient_message("appointment_confirmed", N_("Your consultation is confirmed"), appointment)
-    with in_language(appointment.consultation_request.language):
-        invite = appointment_ics(appointment, "REQUEST")
-    message.attach("consultation.ics", "text/calendar; method=REQUEST; charset=UTF-8", invite)
-    return message
+    return _with_calendar_file(message, appointment, "REQUEST")
 
 
 def offered(notification: Notification) -> Message | None:
@@ -66,10 +71,7 @@ def cancellation(notification: Notification) -> Message | None:
     if appointment is None:
         return None
     message = _patient_message("appointment_cancelled", N_("Your consultation is cancelled"), appointment)
-    with in_language(appointment.consultation_request.language):
-        cancel = appointment_ics(appointment, "CANCEL")
-    message.attach("consultation.ics", "text/calendar; method=CANCEL; charset=UTF-8", cancel)
-    return message
+    return _with_calendar_file(message, appointment, "CANCEL")
 
 
 def clinic_cancellation(notification: Notification) -> Message | None:
