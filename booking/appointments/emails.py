@@ -32,7 +32,7 @@ def when(appointment: Appointment, language: str = "en") -> str:
     return slot_label(appointment.starts_at.replace(tzinfo=UTC), clinic_zone(), language)
 
 
-def _patient_message(template: str, subject: str, appointment: Appointment) -> Message:
+def _appointment_message(template: str, subject: str, appointment: Appointment) -> Message:
     """A patient's email about their appointment: its time, the private link, and the cancellation cut-off."""
     consultation = appointment.consultation_request
     return patient_message(consultation, template, subject, when=when(appointment, consultation.language),
@@ -53,7 +53,7 @@ def confirmation(notification: Notification) -> Message | None:
     appointment = notification.consultation_request.appointment
     if appointment is None or appointment.status is not AppointmentStatus.CONFIRMED:
         return None  # released or cancelled before it went out: the cancellation says so instead
-    message = _patient_message("appointment_confirmed", N_("Your consultation is confirmed"), appointment)
+    message = _appointment_message("appointment_confirmed", N_("Your consultation is confirmed"), appointment)
     return _with_calendar_file(message, appointment, "REQUEST")
 
 
@@ -62,7 +62,7 @@ def offered(notification: Notification) -> Message | None:
     appointment = notification.consultation_request.appointment
     if appointment is None or appointment.status is not AppointmentStatus.OFFERED:
         return None
-    return _patient_message("appointment_offered", N_("We can offer you another time"), appointment)
+    return _appointment_message("appointment_offered", N_("We can offer you another time"), appointment)
 
 
 def cancellation(notification: Notification) -> Message | None:
@@ -70,7 +70,7 @@ def cancellation(notification: Notification) -> Message | None:
     appointment = notification.consultation_request.appointment
     if appointment is None:
         return None
-    message = _patient_message("appointment_cancelled", N_("Your consultation is cancelled"), appointment)
+    message = _appointment_message("appointment_cancelled", N_("Your consultation is cancelled"), appointment)
     return _with_calendar_file(message, appointment, "CANCEL")
 
 
@@ -96,7 +96,7 @@ def reminder(notification: Notification) -> Message | None:
             or notification.payload.get("starts_at") != appointment.starts_at.isoformat()
             or appointment.starts_at <= utcnow()):
         return None
-    return _patient_message("appointment_reminder", N_("Reminder: your consultation"), appointment)
+    return _appointment_message("appointment_reminder", N_("Reminder: your consultation"), appointment)
 
 
 def waitlist_offer(notification: Notification) -> Message | None:
