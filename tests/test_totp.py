@@ -5,6 +5,7 @@ import time
 
 import pyotp
 import pytest
+import time_machine
 from playwright.sync_api import expect
 
 from booking.extensions import db
@@ -75,13 +76,17 @@ def test_a_code_works_once(app, staff):
 def test_codes_outside_the_one_step_window_are_refused(app, staff):
     with app.app_context():
         secret = secret_of(_staff(app))
-    now = int(time.time()) // STEP_SECONDS
-    client = app.test_client()
-    client.post_form("/staff/login", {"email": "desk@clinic.test", "password": PASSWORD})
-    for step in (now - 3, now + 3):
-        answer = client.post_form("/staff/two-step", {"code": pyotp.TOTP(secret).generate_otp(step)})
-        assert WRONG_CODE in answer.get_data(as_text=True)
-    assert client.post_form("/staff/two-step", {"code": pyotp.TOTP(secret).generate_otp(now - 1)}).status_code == 303
+    # The clock stands still: a 30-second step ending mid-test would move the window under the test's feet
+    # (it did, once in a run with the clock set to another day).
+    with time_machine.travel(time.time(), tick=False):
+        now = int(time.time()) // STEP_SECONDS
+        client = app.test_client()
+        client.post_form("/staff/login", {"email": "desk@clinic.test", "password": PASSWORD})
+        for step in (now - 3, now + 3):
+            answer = client.post_form("/staff/two-step", {"code": pyotp.TOTP(secret).generate_otp(step)})
+            assert WRONG_CODE in answer.get_data(as_text=True)
+        code = pyotp.TOTP(secret).generate_otp(now - 1)
+        assert client.post_form("/staff/two-step", {"code": code}).status_code == 303
 
 
 def test_a_recovery_code_signs_in_once(app):
