@@ -23,6 +23,7 @@ def test_the_app_counts_memory_limits_in_the_paced_storage(make_app):
 
 def test_a_burst_starts_at_most_one_sweep_thread(monkeypatch):
     storage = PacedMemoryStorage()
+    storage.SWEEP_SECONDS = 60  # one sweep pending for the whole burst, however slow the machine
     started = []
     real_start = threading.Thread.start
     monkeypatch.setattr(threading.Thread, "start", lambda thread: (started.append(thread), real_start(thread)))
@@ -49,11 +50,11 @@ def test_limits_are_kept_and_expire_on_time_without_the_sweep():
 
 def test_the_sweep_still_frees_expired_counts():
     storage = PacedMemoryStorage()
+    storage.timer.cancel()  # the one limits starts in __init__: the sweep under test is the paced one
+    storage.timer.join()
     storage.SWEEP_SECONDS = 0.05
-    storage.incr("gone soon", expiry=0.01)
+    storage.incr("gone soon", expiry=0.01)  # schedules the sweep, 0.05 s on: after both counts expire
     storage.acquire_entry("gone soon too", limit=5, expiry=0.01)
-    deadline = time.monotonic() + 5
-    while (storage.storage or any(storage.events.values())) and time.monotonic() < deadline:
-        time.sleep(0.02)
-        storage.get("something else")  # a later hit schedules the next sweep, as in the app
+    storage.timer.join(5)
+    assert not storage.timer.is_alive()
     assert not storage.storage and not any(storage.events.values()) and not storage.expirations
