@@ -22,8 +22,11 @@ def run(*command: str, **env) -> str:
     return done.stdout
 
 
-def test_bench_run_prints_every_figure_and_loses_no_request():
-    out = run("bench/run", BENCH_SECONDS="1", BENCH_WARM_UP="0")
+@pytest.mark.parametrize(("flags", "database"), [((), "SQLite (synchronous=FULL)"),
+                                                 (("--postgres",), "PostgreSQL (fsync on)")])
+def test_bench_run_prints_every_figure_and_loses_no_request(flags, database):
+    out = run("bench/run", *flags, BENCH_SECONDS="1", BENCH_WARM_UP="0")
+    assert out.startswith(f"database: {database}; "), out  # PostgreSQL measured as a clinic runs it
     assert re.search(r"^hello world +\d+ req/s .*\(first \d+, last \d+\)$", out, re.M), out
     for target in ("info page /", "form page", "valid submission", "form page with times"):
         line = re.search(rf"^{re.escape(target)} +\d+ req/s +p50 +[\d.]+ ms +p99 +[\d.]+ ms +ratio [\d.]+ +"
