@@ -6,7 +6,8 @@ PERMANENT_SESSION_LIFETIME without activity (STAFF_SESSION_HOURS) and STAFF_SESS
 
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app, g, request, session
 
@@ -49,12 +50,27 @@ def verify_session(record: StaffSession) -> None:
     db.session.commit()
 
 
-def _expired(record: StaffSession, now) -> bool:
+@dataclass(frozen=True)
+class _Cutoffs:
+    """A session's limits as moments: one that started or was last seen before them has ended."""
+
+    second_step: datetime  # started before this and still waiting for its code
+    idle: datetime  # last seen before this
+    signed_in: datetime  # started before this, however active since
+
+
+def _cutoffs(now: datetime) -> _Cutoffs:
     config = current_app.config
+    return _Cutoffs(second_step=now - timedelta(minutes=SECOND_STEP_MINUTES),
+                    idle=now - config["PERMANENT_SESSION_LIFETIME"],
+                    signed_in=now - timedelta(hours=config["STAFF_SESSION_MAX_HOURS"]))
+
+
+def _expired(record: StaffSession, now: datetime) -> bool:
+    cut = _cutoffs(now)
     if record.verified_at is None:
-        return record.created_at + timedelta(minutes=SECOND_STEP_MINUTES) < now
-    return (record.last_seen_at + config["PERMANENT_SESSION_LIFETIME"] < now
-            or record.created_at + timedelta(hours=config["STAFF_SESSION_MAX_HOURS"]) < now)
+        return record.created_at < cut.second_step
+    return record.last_seen_at < cut.idle or record.created_at < cut.signed_in
 
 
 def session_from_cookie() -> StaffSession | None:
@@ -123,12 +139,11 @@ def end_one_session(staff_id: int, session_id: int) -> bool:
 
 def sweep_expired_sessions() -> int:
     """Delete every session past its limits, even one whose browser never came back (the purge runs this)."""
-    config, now = current_app.config, utcnow()
+    cut = _cutoffs(utcnow())
     ended = db.session.execute(db.delete(StaffSession).where(db.or_(
-        db.and_(StaffSession.verified_at.is_(None),
-                StaffSession.created_at < now - timedelta(minutes=SECOND_STEP_MINUTES)),
-        StaffSession.last_seen_at < now - config["PERMANENT_SESSION_LIFETIME"],
-        StaffSession.created_at < now - timedelta(hours=config["STAFF_SESSION_MAX_HOURS"]),
+        db.and_(StaffSession.verified_at.is_(None), StaffSession.created_at < cut.second_step),
+        StaffSession.last_seen_at < cut.idle,
+        StaffSession.created_at < cut.signed_in,
     ))).rowcount
     db.session.commit()
     return ended
