@@ -33,10 +33,14 @@ class DeliveryReport:
         return len(self.failed) + len(self.refused) + self.busy
 
 
+# Whatever became of an email, the sender's claim on it ends with the record of it.
+_CLAIM_RELEASED = {"claimed_until": None, "claim_token": None}
+
+
 def _outcome(attempts_before: int, error: BaseException | None) -> dict:
     """The columns that record one attempt, whatever its outcome; the claim is released with it."""
     attempts = attempts_before + 1
-    values = {"attempts": attempts, "claimed_until": None, "claim_token": None}
+    values = {"attempts": attempts, **_CLAIM_RELEASED}
     if error is None:
         return {**values, "status": NotificationStatus.SENT, "sent_at": utcnow(), "last_error": None}
     values["last_error"] = f"{type(error).__name__}: {error}"[:500]
@@ -128,7 +132,7 @@ def _send_in_order(ids: list[int], done: list[int], batch: ClaimedBatch, transpo
         elif outgoing.error is not None:
             _fail(outgoing, outgoing.error, report)
         elif outgoing.message is None:  # nothing left to say (an appointment cancelled before its reminder)
-            _record(outgoing.id, {"status": NotificationStatus.WITHDRAWN, "claimed_until": None, "claim_token": None})
+            _record(outgoing.id, {"status": NotificationStatus.WITHDRAWN, **_CLAIM_RELEASED})
             report.withdrawn.append(outgoing.id)
         elif _handed_over(outgoing, transport, report):
             in_flight = outgoing
