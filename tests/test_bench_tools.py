@@ -25,13 +25,16 @@ def run(*command: str, **env) -> str:
 @pytest.mark.parametrize(("flags", "database"), [((), "SQLite (synchronous=FULL)"),
                                                  (("--postgres",), "PostgreSQL (fsync on)")])
 def test_bench_run_prints_every_figure_and_loses_no_request(flags, database):
-    out = run("bench/run", *flags, BENCH_SECONDS="1", BENCH_WARM_UP="0")
+    # With a warm-up: its posts must not lend the measured run their tokens (a resend stores nothing).
+    out = run("bench/run", *flags, BENCH_SECONDS="1", BENCH_WARM_UP="1")
     assert out.startswith(f"database: {database}; "), out  # PostgreSQL measured as a clinic runs it
     assert re.search(r"^hello world +\d+ req/s .*\(first \d+, last \d+\)$", out, re.M), out
     for target in ("info page /", "form page", "valid submission", "form page with times"):
         line = re.search(rf"^{re.escape(target)} +\d+ req/s +p50 +[\d.]+ ms +p99 +[\d.]+ ms +ratio [\d.]+ +"
                          r"non-2xx/3xx (\d+)$", out, re.M)
         assert line and line.group(1) == "0", (target, out)
+    posts = re.search(r"^valid submissions +(\d+) posts answered \(warm-up included\), (\d+) requests stored", out, re.M)
+    assert posts and int(posts.group(2)) >= int(posts.group(1)) > 0, out
     for path in ("/", "/es/"):
         weight = re.search(rf"^info page {re.escape(path)} +(\d+) bytes in (\d+) requests as Chromium loads it", out,
                            re.M)
