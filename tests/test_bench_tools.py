@@ -26,14 +26,17 @@ def run(*command: str, **env) -> str:
                                                  (("--postgres",), "PostgreSQL (fsync on)")])
 def test_bench_run_prints_every_figure_and_loses_no_request(flags, database):
     # With a warm-up: its posts must not lend the measured run their tokens (a resend stores nothing).
-    out = run("bench/run", *flags, BENCH_SECONDS="1", BENCH_WARM_UP="1")
+    out = run("bench/run", *flags, "--floor", BENCH_SECONDS="1", BENCH_WARM_UP="1")
     assert out.startswith(f"database: {database}; "), out  # PostgreSQL measured as a clinic runs it
     assert re.search(r"^hello world +\d+ req/s .*\(first \d+, last \d+\)$", out, re.M), out
-    for target in ("info page /", "form page", "valid submission", "form page with times"):
+    for target in ("info page /", "form page", "valid submission", "form page with times", "floor form page",
+                   "floor", "floor, no WTForms", "floor, no disk wait", "floor, neither"):
         line = re.search(rf"^{re.escape(target)} +\d+ req/s +p50 +[\d.]+ ms +p99 +[\d.]+ ms +ratio [\d.]+ +"
                          r"non-2xx/3xx (\d+)$", out, re.M)
         assert line and line.group(1) == "0", (target, out)
-    posts = re.search(r"^valid submissions +(\d+) posts answered \(warm-up included\), (\d+) requests stored", out, re.M)
+    assert re.search(r"^the app's form page +[\d.]+ of the floor's rate, its submission [\d.]+ ", out, re.M), out
+    posts = re.search(r"^valid submissions +(\d+) posts answered \(warm-up included\), (\d+) requests stored", out,
+                      re.M)
     assert posts and int(posts.group(2)) >= int(posts.group(1)) > 0, out
     for path in ("/", "/es/"):
         weight = re.search(rf"^info page {re.escape(path)} +(\d+) bytes in (\d+) requests as Chromium loads it", out,
@@ -48,3 +51,31 @@ def test_bench_run_prints_every_figure_and_loses_no_request(flags, database):
 def test_bench_profile_runs(command):
     out = run("bench/profile", *command)
     assert re.search(r"ms of CPU each", out) and "function calls" in out, out[-2000:]
+
+
+FLOOR_CHECK = """
+from bench.floor import app, create_tables, db, FloorRequest
+from tests.client import hidden_fields
+from tests.conftest import valid_answers
+create_tables()
+client = app.test_client()
+page = client.get("/consultation").get_data(as_text=True)
+form = {**hidden_fields(page, "/consultation"), **valid_answers(), "submission_token": "floor-check-token-0001"}
+statuses = [client.post("/consultation", data=form).status_code,
+            client.post("/consultation", data=form).status_code,  # the same form again: stored once
+            client.post("/consultation", data={**form, "csrf_token": "forged"}).status_code]
+if FORM:
+    statuses.append(client.post("/consultation", data={**form, "condition": "anything"}).status_code)
+with app.app_context():
+    print(statuses, db.session.query(FloorRequest).count())
+"""
+
+
+@pytest.mark.parametrize("form", ["on", "off"])
+def test_the_floor_keeps_the_checks_it_stands_for(tmp_path, form):
+    """bench/floor.py is only a floor if it refuses what the app refuses: a forged CSRF token, an answer not
+    offered (with its form), and a second copy of the same submission."""
+    out = run("-c", f"FORM = {form == 'on'}\n" + FLOOR_CHECK, FLOOR_FORM=form, SECRET_KEY="floor-" + "x" * 30,
+              FLOOR_DATABASE_URL=f"sqlite:///{tmp_path / 'floor.sqlite3'}", FLOOR_PAGE_BYTES="100")
+    expected = [303, 303, 422, 422] if form == "on" else [303, 303, 422]
+    assert out.strip() == f"{expected} 1", out
