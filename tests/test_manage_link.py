@@ -15,8 +15,6 @@ from tests.appointment_helpers import clock  # noqa: F401 (a fixture)
 from tests.client import hidden_fields
 from tests.factories import first_free_time, make_confirmed_appointment, make_practitioner, make_request
 
-TAKEN = TIME_TAKEN
-
 
 @pytest.fixture
 def booked(app, clock):
@@ -194,7 +192,7 @@ def test_a_time_taken_meanwhile_shows_the_picker_again_with_fresh_times(app, cli
     response = client.post(path + "/change", data={**fields, "slot": wanted.value})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert TAKEN in page and 'name="slot"' in page
+    assert TIME_TAKEN in page and 'name="slot"' in page
     assert f'value="{wanted.value}"' not in page  # fresh times, without the one just taken
     assert appointment_row(app, appointment_id).starts_at.replace(tzinfo=UTC) != wanted.start
 
@@ -207,7 +205,7 @@ def test_a_bad_slot_shows_the_picker_again_and_changes_nothing(app, client, book
     response = client.post_form(path + "/change", {"slot": slot}, page=path + "/change")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert 'name="slot"' in page and ("Choose one of the times listed." in page or TAKEN in page)
+    assert 'name="slot"' in page and ("Choose one of the times listed." in page or TIME_TAKEN in page)
     assert snapshot(app) == before
 
 

@@ -11,11 +11,12 @@ from playwright.sync_api import expect
 
 from booking.appointments.availability import practitioners_free_at, week_of_times
 from booking.appointments.links import manage_url
+from booking.appointments.service import TIME_TAKEN
 from booking.appointments.slots import parse_slot_value, slot_label
 from booking.clock import clinic_zone
 from booking.extensions import db
 from booking.models import Appointment, BookedCell, ConsultationRequest, Notification, Practitioner, RequestEvent
-from booking.staff.appointments import NO_TIME, NOT_A_TIME, TAKEN
+from booking.staff.appointments import NO_TIME, NOT_A_TIME
 from booking.staff.service import create_staff
 from tests.fixtures.staff import set_up_two_step_in_browser
 from tests.factories import PASSWORD, make_appointment, make_practitioner, make_request
@@ -190,7 +191,7 @@ def test_offering_a_time_someone_just_took_says_so_with_fresh_times(app, desk, h
 
     refused = desk.post(picker, data={**form, "slot": wanted})
     html = refused.get_data(as_text=True)
-    assert refused.status_code == 200 and TAKEN in html and 'role="alert"' in html
+    assert refused.status_code == 200 and TIME_TAKEN in html and 'role="alert"' in html
     fresh = SLOT_RADIO.findall(html)
     assert fresh and wanted not in fresh
     assert cell_starts(app) == before
@@ -210,8 +211,8 @@ def test_offering_a_time_someone_just_took_says_so_with_fresh_times(app, desk, h
     ("2027-03-14T02:30:00-05:00", NOT_A_TIME),  # in the hour the clocks skip
     ("9999-12-31T23:59:59-05:00", NOT_A_TIME),
     ("x" * 5000, NOT_A_TIME),
-    ("2099-03-16T09:00:00-04:00", TAKEN),  # well formed, but not a time anyone offers
-    ("2001-03-13T09:00:00-05:00", TAKEN),  # long past
+    ("2099-03-16T09:00:00-04:00", TIME_TAKEN),  # well formed, but not a time anyone offers
+    ("2001-03-13T09:00:00-05:00", TIME_TAKEN),  # long past
 ])
 def test_a_slot_that_is_not_an_offered_time_gets_a_message_never_a_500(app, desk, held, slot, message):
     reference, _ = held

@@ -13,7 +13,6 @@ from booking.models import Appointment, ConsultationRequest
 from booking.staff.guard import bp
 from booking.staff.service import find_request, note_appointment_change
 
-TAKEN = TIME_TAKEN  # staff pages are in English: the message as written
 NOT_A_TIME = "Choose one of the times shown."
 NO_TIME = "Choose a time to offer."
 
@@ -109,7 +108,7 @@ def offer_time(reference: str):
     try:
         service.offer(appointment, start, practitioner_id)
     except service.TimeTaken:
-        return _render_picker(consultation, appointment, practitioner_id, TAKEN)
+        return _render_picker(consultation, appointment, practitioner_id, TIME_TAKEN)  # English: as written
     except service.NotAllowed as exc:
         return _back_to(consultation, str(exc))
     when = held_time(appointment)
