@@ -7,6 +7,7 @@ import time
 from booking.extensions import db
 from booking.models import ConsultationRequest, Notification, utcnow
 from booking.outbox.delivery import deliver_due
+from booking.outbox.worker import stop_outbox_worker, wake_outbox_worker
 from tests.conftest import open_form, valid_answers
 
 
@@ -249,6 +250,19 @@ def test_a_slow_mail_server_does_not_slow_the_patient(make_app, smtp):
     while any(n.status != "sent" for n in notifications(app)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert all(n.status == "sent" for n in notifications(app))
+
+
+def test_a_stopped_worker_thread_ends_and_stays_ended(make_app, smtp):
+    """What the tests' app fixture does when a test ends: no thread polls on for an app that is gone."""
+    app = make_app(OUTBOX_WORKER=True, OUTBOX_POLL_SECONDS=3600)
+    wake_outbox_worker(app)
+    worker = app.extensions["outbox_worker"]
+    assert worker.thread.is_alive()
+    stop_outbox_worker(app)
+    assert not worker.thread.is_alive()
+    wake_outbox_worker(app)  # a late wake-up starts a thread that ends at once
+    worker.thread.join(5)
+    assert not worker.thread.is_alive()
 
 
 def test_without_a_mail_server_emails_are_written_as_files(make_app, tmp_path, caplog):

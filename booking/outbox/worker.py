@@ -21,6 +21,7 @@ class OutboxWorker:
     def __init__(self, app: Flask):
         self.app = app
         self.wake = threading.Event()
+        self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
 
@@ -32,9 +33,11 @@ class OutboxWorker:
 
     def _run(self) -> None:
         poll = self.app.config["OUTBOX_POLL_SECONDS"]
-        while True:
+        while not self.stopping.is_set():
             self.wake.wait(timeout=poll)
             self.wake.clear()
+            if self.stopping.is_set():
+                break
             with self.app.app_context():
                 try:
                     deliver_due()
@@ -42,6 +45,14 @@ class OutboxWorker:
                     self.app.logger.exception("Outbox delivery pass failed")
                 finally:
                     db.session.remove()
+
+
+    def stop(self, timeout: float = 30) -> None:
+        """End the thread once the pass in hand is done; it does not start again."""
+        self.stopping.set()
+        self.wake.set()
+        if self.thread is not None:
+            self.thread.join(timeout)
 
 
 def _worker(app: Flask) -> OutboxWorker | None:
@@ -60,6 +71,14 @@ def wake_outbox_worker(app: Flask) -> None:
     if worker is not None:
         worker.ensure_running()
         worker.wake.set()
+
+
+def stop_outbox_worker(app: Flask) -> None:
+    """For an app that goes away while its process lives on (a test's): its thread would keep polling,
+    and committing, on behalf of an app nobody uses."""
+    worker = app.extensions.get("outbox_worker")
+    if worker is not None:
+        worker.stop()
 
 
 def start_worker_on_first_request(app: Flask) -> None:
