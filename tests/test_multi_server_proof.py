@@ -98,9 +98,9 @@ def test_two_servers_two_mail_workers_survive_sigkill_and_deliver_everything_onc
         DATABASE_URL=postgres_url, INSTANCE_PATH=str(tmp_path / "instance"),
         SECRET_KEY="the-same-secret-for-every-process", RATELIMIT_STORAGE_URI=redis_url,
         SUBMIT_RATE_LIMIT="1000 per minute", OUTBOX_WORKER="off",
-        MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp.port), MAIL_TIMEOUT_SECONDS="2", CLINIC_EMAIL=CLINIC,
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp.port), MAIL_TIMEOUT_SECONDS="5", CLINIC_EMAIL=CLINIC,
         MAIL_DEFAULT_SENDER="Juniper Physical Therapy <no-reply@clinic.test>",
-        OUTBOX_LEASE_SECONDS="5", OUTBOX_WATCH_POLL_SECONDS="1",
+        OUTBOX_LEASE_SECONDS="10", OUTBOX_WATCH_POLL_SECONDS="1",
     )
     servers, workers, urls = [], [], []
     try:
@@ -160,7 +160,7 @@ def test_two_servers_two_mail_workers_survive_sigkill_and_deliver_everything_onc
         def distinct_ids() -> int:
             return len({message["Message-ID"] for message in smtp.messages})
 
-        wait_until(lambda: distinct_ids() == 2 * PATIENTS, 40, "every email to reach the SMTP server")
+        wait_until(lambda: distinct_ids() == 2 * PATIENTS, 60, "every email to reach the SMTP server")
         time.sleep(0.5)  # anything still arriving would be a repeat: give it the chance to show
         wait_for(f"{urls[0]}/healthz")  # the server whose worker died still answers (its master made another)
     finally:

@@ -52,8 +52,8 @@ def test_the_sweep_still_frees_expired_counts():
     storage = PacedMemoryStorage()
     storage.timer.cancel()  # the one limits starts in __init__: the sweep under test is the paced one
     storage.timer.join()
-    storage.SWEEP_SECONDS = 0.05
-    storage.incr("gone soon", expiry=0.01)  # schedules the sweep, 0.05 s on: after both counts expire
+    storage.SWEEP_SECONDS = 0.5  # far after both counts expire, even if this thread stalls between them
+    storage.incr("gone soon", expiry=0.01)  # schedules the sweep, 0.5 s on: after both counts expire
     storage.acquire_entry("gone soon too", limit=5, expiry=0.01)
     storage.timer.join(5)
     assert not storage.timer.is_alive()
