@@ -1,9 +1,11 @@
 """Logging in and out: where login sends you, the same answer for every failure, limits, sessions, passwords."""
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import time_machine
 
+from booking.models.staff import PASSWORD_METHOD
 from tests.client import hidden_fields
 from tests.factories import PASSWORD, make_staff
 from tests.fixtures.staff import log_in
@@ -31,6 +33,18 @@ def test_unknown_email_and_wrong_password_get_the_same_message(app, staff):
         return page.replace(token, "").replace("nobody@clinic.test", "").replace("desk@clinic.test", "")
 
     assert without_typed_email(unknown) == without_typed_email(wrong)
+
+
+def test_an_unknown_email_costs_the_same_scrypt_as_a_wrong_password(app, staff, monkeypatch):
+    """The hash checked for an unknown email is kept as text in booking/staff/account.py: if PASSWORD_METHOD
+    grows costlier and the text stays, unknown emails would answer faster, and tell which accounts exist."""
+    costs = []
+    real = hashlib.scrypt
+    monkeypatch.setattr(hashlib, "scrypt", lambda *a, **k: costs.append((k["n"], k["r"], k["p"])) or real(*a, **k))
+    log_in(app.test_client(), "nobody@clinic.test")
+    log_in(app.test_client(), "desk@clinic.test", password="wrong password here")
+    method = tuple(int(part) for part in PASSWORD_METHOD.split(":")[1:])
+    assert costs == [method, method]
 
 
 def test_failed_logins_are_limited_per_account(make_app):
