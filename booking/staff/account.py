@@ -8,7 +8,6 @@ from werkzeug.security import check_password_hash
 
 from booking.extensions import db
 from booking.models import StaffUser, utcnow
-from booking.models.staff import PASSWORD_METHOD
 from booking.staff.attempts import TooManyAttempts, begin_attempt
 from booking.staff.forms import ChangePasswordForm, LoginForm
 from booking.staff.guard import SECOND_STEP, SET_UP, bp
