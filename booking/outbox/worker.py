@@ -46,7 +46,6 @@ class OutboxWorker:
                 finally:
                     db.session.remove()
 
-
     def stop(self, timeout: float = 30) -> None:
         """End the thread once the pass in hand is done; it does not start again."""
         self.stopping.set()
