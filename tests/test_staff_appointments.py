@@ -21,7 +21,7 @@ from booking.staff.service import create_staff
 from tests.fixtures.staff import set_up_two_step_in_browser
 from tests.factories import PASSWORD, make_appointment, make_practitioner, make_request
 from tests.fixtures.staff import log_in
-from tests.appointment_helpers import NOW
+from tests.appointment_helpers import clock  # noqa: F401 (a fixture)
 from tests.test_browser import assert_accessible, assert_no_sideways_scroll, browser, live_app  # noqa: F401
 
 # What Maria told the clinic about her health (tests/factories.make_request): none of it may reach her emails.
@@ -38,11 +38,10 @@ def stand_in_for_manage_page(app) -> None:
 
 
 @pytest.fixture(autouse=True)
-def clinic_clock():
-    """A fixed Monday morning, ticking on: `held` takes the first free time, and later checks of it must not
-    meet the edge of the notice period, which the real clock would bring within seconds of that time."""
-    with time_machine.travel(NOW, tick=True) as traveller:
-        yield traveller
+def clinic_clock(clock):  # noqa: F811
+    """The shared fixed Monday morning, ticking on, before sign-in: `held` takes the first free time, and later
+    checks of it must not meet the edge of the notice period, which the real clock would bring within seconds."""
+    return clock
 
 
 @pytest.fixture
