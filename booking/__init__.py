@@ -43,11 +43,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_cookie_session(app)
     register_blueprints(app)
     register_emails(app)
-    register_security_headers(app)
     register_errorhandlers(app)
     register_commands(app)
     register_outbox_worker(app)
+    # WSGI middleware, innermost first, each wrapping what came before: a kept page is answered before
+    # Flask, and still leaves with the security headers and its own request id.
     register_page_cache(app)
+    register_security_headers(app)
+    register_request_ids(app)
     return app
 
 
@@ -211,9 +214,15 @@ def register_emails(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    from booking.security import add_security_headers
+    from booking.security import SecurityHeaders
 
-    app.after_request(add_security_headers)
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, hsts=bool(app.config.get("HSTS")))
+
+
+def register_request_ids(app: Flask) -> None:
+    from booking.logs import RequestIds
+
+    app.wsgi_app = RequestIds(app.wsgi_app)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -236,7 +245,7 @@ def register_commands(app: Flask) -> None:
 
 
 def register_page_cache(app: Flask) -> None:
-    """Outermost: a page the same for everyone is answered from memory before anything else runs."""
+    """A page the same for everyone is answered from memory before Flask runs."""
     from booking.public.page_cache import PageCache
 
     app.wsgi_app = PageCache(app.wsgi_app)

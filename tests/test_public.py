@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from booking import security
+
 
 def page_text(response) -> str:
     html = response.get_data(as_text=True)
@@ -75,6 +77,46 @@ def test_security_headers_on_every_response(client, path):
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
     assert "Strict-Transport-Security" not in headers  # only in production, behind HTTPS
+
+
+POLICY = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Permissions-Policy",
+          "Referrer-Policy", "X-Request-ID")
+
+
+@pytest.mark.parametrize("path", ["/", "/consultation", "/es/privacy", "/nope"])
+def test_each_security_header_is_sent_once_also_from_memory(client, path):
+    for response in (client.get(path), client.get(path)):  # the second "/" and "/es/privacy" come from memory
+        assert [name for name in POLICY if len(response.headers.getlist(name)) != 1] == []
+
+
+def test_the_500_page_and_a_redirect_carry_the_security_headers_too(make_app):
+    app = make_app(TESTING=True)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    client = app.test_client()
+    for response, status in ((client.get("/boom"), 500), (client.get("/staff"), 302)):
+        assert response.status_code == status
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Request-ID"]
+
+
+def test_a_view_may_tighten_the_referrer_policy_but_not_replace_the_others(make_app):
+    app = make_app(TESTING=True)
+
+    @app.get("/own-headers")
+    def own_headers():
+        return "x", 200, {"Content-Security-Policy": "default-src *", "X-Frame-Options": "ALLOWALL",
+                          "Referrer-Policy": "no-referrer"}
+
+    headers = app.test_client().get("/own-headers").headers
+    assert headers.getlist("Content-Security-Policy") == [security.CONTENT_SECURITY_POLICY]
+    assert headers.getlist("X-Frame-Options") == ["DENY"]
+    assert headers.getlist("Referrer-Policy") == ["no-referrer"]
 
 
 def test_no_inline_script_or_style_anywhere(client):

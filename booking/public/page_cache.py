@@ -2,10 +2,10 @@
 
 The info page, the privacy notice and the language-help page carry no form, token or session, and depend
 only on the settings and the language, none of which change while a process runs (a deployment starts new
-processes). Flask renders each once; this middleware keeps the whole response (status, headers with the
-security headers, body) and answers later GETs and HEADs for the same path with it, giving each a fresh
-request id. Going through Flask, its hooks and the session for a page that cannot differ cost more than
-half of the page's time (docs/performance.md).
+processes). Flask renders each once; this middleware keeps the whole response (status, headers, body) and
+answers later GETs and HEADs for the same path with it. The middleware around it adds the security headers
+and each answer's own request id (booking/security.py, booking/logs.py). Going through Flask, its hooks and
+the session for a page that cannot differ cost more than half of the page's time (docs/performance.md).
 
 Only a response its view marked with `same_for_everyone()` is kept, and only a 200 that set no cookie. A
 page with a token is never marked. (Such a page still says `Vary: Cookie`, because Flask-Login looks for a
@@ -16,10 +16,7 @@ from collections.abc import Callable, Iterable
 
 from flask import request
 
-from booking.logs import REQUEST_ID_HEADER, request_id_for
-
 MARK = "booking.same_for_everyone"
-_OFFERED_ID = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
 
 
 def same_for_everyone() -> None:
@@ -39,7 +36,7 @@ class PageCache:
         key = (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""))
         if method in ("GET", "HEAD") and key in self.pages:
             status, headers, body = self.pages[key]
-            start_response(status, [*headers, (REQUEST_ID_HEADER, request_id_for(environ.get(_OFFERED_ID, "")))])
+            start_response(status, list(headers))  # a copy: whoever is handed the list may change it
             return [body] if method == "GET" else []
         answered: list = []
 
@@ -50,8 +47,7 @@ class PageCache:
         response = self.app(environ, keep_status)
         if method == "GET" and environ.get(MARK) and answered and _may_keep(*answered):
             body = _read(response)
-            headers = [(name, value) for name, value in answered[1] if name != REQUEST_ID_HEADER]
-            self.pages[key] = (answered[0], headers, body)
+            self.pages[key] = (answered[0], list(answered[1]), body)
             return [body]
         return response
 
