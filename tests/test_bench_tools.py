@@ -27,7 +27,7 @@ def run(*command: str, **env) -> str:
 @pytest.mark.parametrize(("flags", "database", "warm_up"), [((), "SQLite (synchronous=FULL)", "1"),
                                                             (("--postgres",), "PostgreSQL (fsync on)", "0")])
 def test_bench_run_prints_every_figure_and_loses_no_request(flags, database, warm_up):
-    out = run("bench/run", *flags, "--floor", BENCH_SECONDS="1", BENCH_WARM_UP=warm_up)
+    out = run("bench/run", *flags, "--floor", BENCH_SECONDS="1", BENCH_WARM_UP=warm_up, BENCH_PAIRED_ROUNDS="2")
     assert out.startswith(f"database: {database}; "), out  # PostgreSQL measured as a clinic runs it
     assert re.search(r"^hello world +\d+ req/s .*\(first \d+, last \d+\)$", out, re.M), out
     for target in ("info page /", "form page", "valid submission", "form page with times", "floor form page",
@@ -35,6 +35,8 @@ def test_bench_run_prints_every_figure_and_loses_no_request(flags, database, war
         line = re.search(rf"^{re.escape(target)} +\d+ req/s +p50 +[\d.]+ ms +p99 +[\d.]+ ms +ratio [\d.]+ +"
                          r"non-2xx/3xx (\d+)$", out, re.M)
         assert line and line.group(1) == "0", (target, out)
+    assert re.search(r"^form page, in rounds +ratio [\d.]+, the median of 2 rounds beside hello world: "
+                     r"[\d.]+, [\d.]+$", out, re.M), out
     assert re.search(r"^the app's form page +[\d.]+ of the floor's rate, its submission [\d.]+ ", out, re.M), out
     posts = re.search(r"^valid submissions +(\d+) posts answered \(warm-up included\), (\d+) requests stored", out,
                       re.M)
