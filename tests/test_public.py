@@ -89,7 +89,9 @@ def test_each_security_header_is_sent_once_also_from_memory(client, path):
         assert [name for name in POLICY if len(response.headers.getlist(name)) != 1] == []
 
 
-def test_the_500_page_and_a_redirect_carry_the_security_headers_too(make_app):
+@pytest.fixture
+def faulty_app(make_app):
+    """The app with one view at /boom that fails unexpectedly, its fault answered as in production."""
     app = make_app(TESTING=True)
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
@@ -97,7 +99,11 @@ def test_the_500_page_and_a_redirect_carry_the_security_headers_too(make_app):
     def boom():
         raise RuntimeError("secret internals")
 
-    client = app.test_client()
+    return app
+
+
+def test_the_500_page_and_a_redirect_carry_the_security_headers_too(faulty_app):
+    client = faulty_app.test_client()
     for response, status in ((client.get("/boom"), 500), (client.get("/staff"), 302)):
         assert response.status_code == status
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
@@ -143,15 +149,8 @@ def test_our_own_error_pages(client, method, path, status, words):
     assert "Traceback" not in html and "Werkzeug" not in html
 
 
-def test_unexpected_fault_shows_our_500_page_without_a_traceback(make_app):
-    app = make_app(TESTING=True)
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-
-    @app.get("/boom")
-    def boom():
-        raise RuntimeError("secret internals")
-
-    response = app.test_client().get("/boom")
+def test_unexpected_fault_shows_our_500_page_without_a_traceback(faulty_app):
+    response = faulty_app.test_client().get("/boom")
     assert response.status_code == 500
     html = response.get_data(as_text=True)
     assert "Sorry, something went wrong on our side" in html
