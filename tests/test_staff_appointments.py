@@ -24,6 +24,10 @@ from tests.fixtures.staff import log_in
 from tests.appointment_helpers import clock  # noqa: F401 (a fixture)
 from tests.test_browser import assert_accessible, assert_no_sideways_scroll, browser, live_app  # noqa: F401
 
+# Every test on the shared fixed Monday morning, ticking on, from before sign-in: `held` takes the first free
+# time, and later checks of it must not meet the edge of the notice period, as the real clock would in seconds.
+pytestmark = pytest.mark.usefixtures("clock")
+
 # What Maria told the clinic about her health (tests/factories.make_request): none of it may reach her emails.
 HEALTH_WORDS = ["heel", "Heel", "plantar", "Plantar", "fasciitis", "Sharp", "blood", "thinner", "needle fear",
                 "Needle", "condition", "Condition", "description", "screening", "Screening", "ankle", "Ankle"]
@@ -35,13 +39,6 @@ def stand_in_for_manage_page(app) -> None:
     manage_url build the same /appointment/<token> link. Once the real page exists, this does nothing."""
     if "appointments.manage" not in app.view_functions:
         app.add_url_rule("/appointment/<token>", "appointments.manage", lambda token: "")
-
-
-@pytest.fixture(autouse=True)
-def clinic_clock(clock):  # noqa: F811
-    """The shared fixed Monday morning, ticking on, before sign-in: `held` takes the first free time, and later
-    checks of it must not meet the edge of the notice period, which the real clock would bring within seconds."""
-    return clock
 
 
 @pytest.fixture
