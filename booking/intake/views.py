@@ -2,7 +2,6 @@
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext
-from flask_wtf.csrf import generate_csrf
 
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
@@ -16,6 +15,7 @@ from booking.intake import blank_form
 from booking.intake.forms import NO_TIME, ConsultationForm, new_submission_token
 from booking.intake.service import ChosenTime, answers_from, find_by_reference, record_consultation_request
 from booking.outbox.worker import wake_outbox_worker
+from booking.signing import csrf_token
 
 bp = Blueprint("intake", __name__, url_prefix="/consultation")
 
@@ -64,7 +64,7 @@ def _blank_form_page():
         drawn = blank_form.keep(_draw_blank_form(), since)
     if drawn is None:  # the template lost a slot: draw this visitor's page the ordinary way
         return _form_page(_posted_or_new_form())
-    return _no_store(drawn.fill(generate_csrf(), new_submission_token()), 200)
+    return _no_store(drawn.fill(csrf_token(), new_submission_token()), 200)
 
 
 def _draw_blank_form() -> str:
