@@ -142,6 +142,7 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from booking.extension_hooks import register_extension_hooks
     from booking.extensions import csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
@@ -149,17 +150,8 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    _limit_only_where_declared(app, limiter)
     login_manager.init_app(app)
-
-
-def _limit_only_where_declared(app: Flask, limiter) -> None:
-    """Each rate limit sits on its own view, which checks it; Flask-Limiter's check before every request
-    exists for default and application-wide limits, which we do not declare, and cost every page 0.1 ms."""
-    declared = limiter.limit_manager
-    if declared.default_limits or declared.application_limits:
-        return  # someone declared one after all: keep the check that applies it
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    register_extension_hooks(app, limiter)
 
 
 def register_cookie_session(app: Flask) -> None:
