@@ -29,12 +29,6 @@ def select_locale() -> str:
     return "es" if path == SPANISH_PREFIX or path.startswith(SPANISH_PREFIX + "/") else DEFAULT_LOCALE
 
 
-def page_language() -> str:
-    """The language of the page being served, as select_locale() reads it from the URL, without building the
-    Babel Locale that current_language() builds (for pages that only need its name)."""
-    return select_locale()
-
-
 def in_language(language: str):
     """Render an email in the patient's language, outside any request (the outbox)."""
     return force_locale(language if language in LOCALES else DEFAULT_LOCALE)

@@ -15,7 +15,7 @@ from flask.logging import default_handler
 
 LOG_FORMAT = "[%(asctime)s] %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 REQUEST_ID_HEADER = "X-Request-ID"
-_OFFERED_ID = "HTTP_X_REQUEST_ID"  # the header as WSGI hands it over
+_OFFERED_ID = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")  # the header as WSGI hands it over
 _ID_KEY = "booking.request_id"  # where the id waits in the WSGI environ
 # What a proxy or load balancer may hand us as an id: short, and nothing that could forge a log line.
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@-]{1,128}")

@@ -10,7 +10,7 @@ from booking.appointments.availability import WeekOfTimes, active_practitioners,
 from booking.appointments.emails import when
 from booking.appointments.service import TIME_TAKEN, TimeTaken
 from booking.extensions import csrf, db, limiter
-from booking.i18n import current_language, page_language
+from booking.i18n import current_language, select_locale
 from booking.intake import blank_form
 from booking.intake.forms import NO_TIME, ConsultationForm, new_submission_token
 from booking.intake.service import ChosenTime, answers_from, find_by_reference, record_consultation_request
@@ -57,7 +57,8 @@ def _posted_or_new_form() -> ConsultationForm:
 
 def _blank_form_page():
     """A first visit: the blank form as this process last drew it (booking/intake/blank_form.py), own tokens in."""
-    language = page_language()  # current_language() would build a Babel Locale: 5 % of this page
+    # Flask-Babel's own rule, asked directly: current_language() would build a Babel Locale, 5 % of this page.
+    language = select_locale()
     drawn = blank_form.reusable(language)
     if drawn is None:
         since = blank_form.stamp(language)
