@@ -1,9 +1,26 @@
 """Every setting the app reads, each from an environment variable with a safe default."""
 
+import ipaddress
+import math
 import os
+from collections import Counter
 from datetime import timedelta
+from urllib.parse import urlsplit
+
+import phonenumbers
 
 PLACEHOLDER_SECRET = "dev-only-not-secret"
+TESTING_SECRET = "testing-secret"
+# Every secret written in this repository (example files, docs, tests) is public, so never a production key.
+KNOWN_SECRETS = frozenset({
+    PLACEHOLDER_SECRET, TESTING_SECRET,
+    "replace-with-python-c-import-secrets-print-secrets.token_hex-32",  # deploy/booking.env.example
+    "a long random secret, as production needs", "a long random secret for this test only",
+    "a-secret-shared-by-every-process", "the-same-secret-for-both-servers", "the-same-secret-for-every-process",
+    "a" * 16 + "production-grade-secret", "changeme", "change-me", "secret", "dev", "development", "...",
+})
+SECRET_MIN_BITS = 256
+GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_hex(32))'"
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -28,6 +45,9 @@ class Config:
     """Settings shared by every environment; read when the class is built, at import."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY", PLACEHOLDER_SECRET)
+    # Rotation: the new key in SECRET_KEY, the old one here (comma-separated) until sessions, CSRF tokens and
+    # two-step keys written under it have been renewed; docs/security.md says when it may go.
+    SECRET_KEY_FALLBACKS = _env_list("SECRET_KEY_FALLBACKS")
     # None means "SQLite in the instance folder"; create_app fills in the path.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None
     # hide_parameters: a failed query's error (and so the log) never carries a patient's answers.
@@ -137,7 +157,8 @@ class TestingConfig(Config):
     """Isolated from the environment: tests bring their own database and mail server."""
 
     TESTING = True
-    SECRET_KEY = "testing-secret"
+    SECRET_KEY = TESTING_SECRET
+    SECRET_KEY_FALLBACKS: list[str] = []
     SQLALCHEMY_DATABASE_URI = None
     MAIL_SERVER = ""
     CLINIC_EMAIL = ["frontdesk@clinic.test"]
@@ -168,3 +189,78 @@ CONFIGS = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why this key could be guessed, or None: known by name, under 256 bits, or too little variety."""
+    if secret.strip().lower() in {known.lower() for known in KNOWN_SECRETS}:
+        return "it is written in this project's files, so it is public"
+    if not secret:
+        return "it is empty"
+    alphabet = 16 if all(ch in "0123456789abcdefABCDEF" for ch in secret) else (
+        64 if all(ch.isascii() and (ch.isalnum() or ch in "-_=") for ch in secret) else 95)
+    if len(secret) * math.log2(alphabet) < SECRET_MIN_BITS:
+        return f"it carries under {SECRET_MIN_BITS} bits (64 hex or 43 URL-safe base64 characters at least)"
+    counts = Counter(secret)
+    observed = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values()) * len(secret)
+    # A random 64-hex or 43-base64 key measures at least 180 bits here; repeated or few characters far less.
+    repeated = any(secret.count(secret[i:i + 8]) > 1 for i in range(len(secret) - 7))
+    if observed < 160 or repeated:
+        return "its characters repeat too much to be random"
+    return None
+
+
+def validate(config) -> None:
+    """Refuse to start on settings that would lose requests or expose patients' answers or staff accounts.
+
+    config["BOOKING_ENV_SOURCE"] says who chose BOOKING_ENV: "environment", "default" (nobody: development),
+    or "test_suite" (create_app's test_config with TESTING, which the environment cannot give).
+    """
+    env, source = config["BOOKING_ENV"], config.get("BOOKING_ENV_SOURCE", "environment")
+    if env == "testing" and source != "test_suite":
+        raise RuntimeError("BOOKING_ENV=testing is for the test suite only: its key is public. "
+                           "Use production, or development on your own machine.")
+    if not config["CLINIC_EMAIL"]:
+        raise RuntimeError("CLINIC_EMAIL is empty: new requests would notify nobody.")
+    if config["CLINIC_COUNTRY"] not in phonenumbers.SUPPORTED_REGIONS:
+        raise RuntimeError("CLINIC_COUNTRY must be a two-letter country code, such as US or GB")
+    if config["NOTIFY_DETAILS"] not in {"full", "minimal"}:
+        raise RuntimeError("NOTIFY_DETAILS must be 'full' or 'minimal'")
+    secret = config.get("SECRET_KEY") or ""
+    if source == "default":  # nobody said development: only a key that is not the placeholder
+        if secret.strip().lower() in {"", PLACEHOLDER_SECRET, "changeme", "change-me", "secret", "dev"} \
+                or len(secret) < 24:
+            raise RuntimeError(
+                f"SECRET_KEY is missing or a placeholder: set a long random value ({GENERATE_SECRET}), "
+                "or set BOOKING_ENV=development to try the app on your own machine.")
+    if env != "production":
+        return
+    for name, value in [("SECRET_KEY", secret)] + [
+            (f"SECRET_KEY_FALLBACKS[{i}]", old) for i, old in enumerate(config.get("SECRET_KEY_FALLBACKS") or ())]:
+        problem = secret_problem(value or "")
+        if problem:
+            raise RuntimeError(f"{name} is missing or a placeholder: {problem}. Set one made by {GENERATE_SECRET}.")
+    _refuse_unprotected_mail(config)
+    if not config["PUBLIC_BASE_URL"].lower().startswith("https://") or not urlsplit(config["PUBLIC_BASE_URL"]).hostname:
+        raise RuntimeError("PUBLIC_BASE_URL must start with https:// in production: staff links carry sessions.")
+
+
+def _refuse_unprotected_mail(config) -> None:
+    """Notifications and MAIL_PASSWORD cross the network only inside TLS, unless the relay is on this machine."""
+    server = (config.get("MAIL_SERVER") or "").strip()
+    if not server:
+        raise RuntimeError("MAIL_SERVER is not set: in production the clinic's notifications must be sent.")
+    if not (config.get("MAIL_USE_TLS") or config.get("MAIL_USE_SSL")) and not _is_loopback(server):
+        raise RuntimeError(
+            f"MAIL_SERVER {server} is not on this machine and neither MAIL_USE_TLS nor MAIL_USE_SSL is on: "
+            "mail and the mail password would cross the network unencrypted."
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

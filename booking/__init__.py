@@ -1,19 +1,16 @@
 """Juniper Physical Therapy's dry-needling page and consultation requests."""
 
-import ipaddress
 import os
 import sqlite3
 
-import phonenumbers
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking.logs import configure_logging
-from config import CONFIGS, PLACEHOLDER_SECRET
-
-WEAK_SECRETS = {"", PLACEHOLDER_SECRET, "changeme", "change-me", "secret", "dev", "development"}
+import config as settings
+from config import CONFIGS
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -25,18 +22,20 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(root, "templates"),
     )
     env = os.environ.get("BOOKING_ENV", "development")
-    # Only an operator who said "development" (or a test) may run on the placeholder secret.
-    explicit = "BOOKING_ENV" in os.environ
+    # Only an operator who said "development" (or the test suite) may run on the placeholder secret; only the
+    # test suite, which passes TESTING in test_config (never read from the environment), may run as testing.
+    source = "environment" if "BOOKING_ENV" in os.environ else "default"
     if test_config is not None and test_config.get("TESTING"):
-        env, explicit = "testing", True
+        env, source = "testing", "test_suite"
     if env not in CONFIGS:
         raise RuntimeError(f"BOOKING_ENV must be one of {', '.join(CONFIGS)}, not {env!r}")
     app.config.from_object(CONFIGS[env])
     app.config["BOOKING_ENV"] = env
+    app.config["BOOKING_ENV_SOURCE"] = source
     if test_config:
         app.config.update(test_config)
+    settings.validate(app.config)
     _finish_config(app)
-    _refuse_unsafe_settings(app, explicit)
     configure_logging(app)
 
     register_extensions(app)
@@ -55,19 +54,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _finish_config(app: Flask) -> None:
-    """Fill in defaults that depend on the instance folder, and refuse unsafe production settings."""
+    """Fill in defaults that depend on the instance folder."""
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = os.path.join(app.instance_path, "booking.sqlite3")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     if not app.config.get("MAIL_FILE_DIR"):
         app.config["MAIL_FILE_DIR"] = os.path.join(app.instance_path, "mail")
-    if not app.config["CLINIC_EMAIL"]:
-        raise RuntimeError("CLINIC_EMAIL is empty: new requests would notify nobody.")
-    if app.config["CLINIC_COUNTRY"] not in phonenumbers.SUPPORTED_REGIONS:
-        raise RuntimeError("CLINIC_COUNTRY must be a two-letter country code, such as US or GB")
-    if app.config["NOTIFY_DETAILS"] not in {"full", "minimal"}:
-        raise RuntimeError("NOTIFY_DETAILS must be 'full' or 'minimal'")
     _warn_if_limits_are_per_process(app)
     if app.config.get("PROXY_COUNT"):
         count = app.config["PROXY_COUNT"]
@@ -85,45 +78,6 @@ def _warn_if_limits_are_per_process(app: Flask) -> None:
         app.logger.warning(
             "RATELIMIT_STORAGE_URI is memory:// with %d workers: each counts alone, so every rate limit is "
             "multiplied by %d. Set RATELIMIT_STORAGE_URI=redis://... to share the counts.", workers, workers)
-
-
-def _refuse_unsafe_settings(app: Flask, env_explicit: bool) -> None:
-    """Refuse to start on settings that would expose patients' answers or staff passwords."""
-    env = app.config["BOOKING_ENV"]
-    secret = app.config.get("SECRET_KEY") or ""
-    weak = secret.strip().lower() in WEAK_SECRETS or len(secret) < 24
-    if weak and (env == "production" or not env_explicit):
-        raise RuntimeError(
-            "SECRET_KEY is missing or a placeholder: set a long random value "
-            "(python -c 'import secrets; print(secrets.token_hex(32))'), or set BOOKING_ENV=development "
-            "to try the app on your own machine."
-        )
-    if env != "production":
-        return
-    _refuse_unprotected_mail(app.config)
-    if not app.config["PUBLIC_BASE_URL"].lower().startswith("https://"):
-        raise RuntimeError("PUBLIC_BASE_URL must start with https:// in production: staff links carry sessions.")
-
-
-def _refuse_unprotected_mail(config) -> None:
-    """Notifications and MAIL_PASSWORD cross the network only inside TLS, unless the relay is on this machine."""
-    server = (config.get("MAIL_SERVER") or "").strip()
-    if not server:
-        raise RuntimeError("MAIL_SERVER is not set: in production the clinic's notifications must be sent.")
-    if not (config.get("MAIL_USE_TLS") or config.get("MAIL_USE_SSL")) and not _is_loopback(server):
-        raise RuntimeError(
-            f"MAIL_SERVER {server} is not on this machine and neither MAIL_USE_TLS nor MAIL_USE_SSL is on: "
-            "mail and the mail password would cross the network unencrypted."
-        )
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @event.listens_for(Engine, "connect")

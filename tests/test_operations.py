@@ -1,6 +1,7 @@
 """The operator interface from README.md, run as real processes: db upgrade, gunicorn, send-mail, settings."""
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -100,7 +101,7 @@ def test_production_refuses_a_missing_or_placeholder_secret(operator_env, secret
 
 
 def test_production_sets_hsts_secure_cookies_and_minimal_notifications(operator_env):
-    env = {**operator_env, "BOOKING_ENV": "production", "SECRET_KEY": "a" * 16 + "production-grade-secret",
+    env = {**operator_env, "BOOKING_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
            "PUBLIC_BASE_URL": "https://clinic.example"}
     script = (
         "from booking import create_app\n"

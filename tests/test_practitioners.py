@@ -1,6 +1,7 @@
 """`flask practitioner ...` and `flask seed-demo`: what set-up scripts type, and what they are told back."""
 
 import os
+import secrets
 import subprocess
 import sys
 import threading
@@ -236,7 +237,7 @@ def test_development_does_not_seed_beside_a_real_practitioner(operator_env):
 
 
 def test_production_never_seeds(operator_env):
-    env = {**operator_env, "BOOKING_ENV": "production", "SECRET_KEY": "a" * 16 + "production-grade-secret",
+    env = {**operator_env, "BOOKING_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
            "MAIL_SERVER": "127.0.0.1", "PUBLIC_BASE_URL": "https://clinic.example"}
     assert flask(env, "db", "upgrade").returncode == 0
     refused = flask(env, "seed-demo")

@@ -1,10 +1,12 @@
 """Production refuses settings that would leak mail or sessions; the placeholder secret runs only when asked for."""
 
+import secrets
+
 import pytest
 
 from booking import create_app
 
-GOOD_SECRET = "a long random secret, as production needs"
+GOOD_SECRET = secrets.token_hex(32)  # made at each run: a key written in the repository is refused
 SAFE = {"SECRET_KEY": GOOD_SECRET, "MAIL_SERVER": "relay.clinic.example", "MAIL_USE_TLS": True,
         "PUBLIC_BASE_URL": "https://clinic.example"}
 

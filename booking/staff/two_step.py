@@ -1,7 +1,8 @@
 """Two-step sign-in: an authenticator app's 6-digit code (TOTP, RFC 6238) after the password.
 
 Keys are stored encrypted with a key derived from SECRET_KEY (so a copy of the database alone does not
-yield them; changing SECRET_KEY means everyone sets up two-step again). A code is accepted once: the
+yield them). A rotation keeps them: a key written under an old SECRET_KEY still listed in
+SECRET_KEY_FALLBACKS is read, and written again under the current one the next time it is used. A code is accepted once: the
 step it belongs to is recorded with an atomic UPDATE, so a replay, even a simultaneous one, is refused.
 """
 
@@ -14,7 +15,7 @@ import time
 
 import pyotp
 import segno
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
@@ -30,24 +31,45 @@ RECOVERY_CODES = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 
 
-def _fernet() -> Fernet:
+def _fernet(secret_key: str) -> Fernet:
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=b"juniper staff two-step keys").derive(current_app.config["SECRET_KEY"].encode())
+               info=b"juniper staff two-step keys").derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(key))
 
 
+def _current() -> Fernet:
+    return _fernet(current_app.config["SECRET_KEY"])
+
+
+def _current_and_fallbacks() -> MultiFernet:
+    """The current key first (it encrypts), then every SECRET_KEY_FALLBACKS entry (they only decrypt)."""
+    olds = current_app.config.get("SECRET_KEY_FALLBACKS") or ()
+    return MultiFernet([_current()] + [_fernet(old) for old in olds])
+
+
 def encrypt_secret(secret: str) -> str:
-    return _fernet().encrypt(secret.encode()).decode()
+    return _current().encrypt(secret.encode()).decode()
 
 
 def secret_of(staff: StaffUser) -> str | None:
+    """The authenticator key; one written under a fallback SECRET_KEY is re-encrypted under the current one
+    (saved with the caller's commit, which every sign-in step makes)."""
     if not staff.totp_secret:
         return None
+    token = staff.totp_secret.encode()
     try:
-        return _fernet().decrypt(staff.totp_secret.encode()).decode()
-    except InvalidToken:  # SECRET_KEY changed since: an administrator must reset this person's set-up
-        current_app.logger.warning("Two-step key of staff %s cannot be read with this SECRET_KEY", staff.id)
+        return _current().decrypt(token).decode()
+    except InvalidToken:
+        pass
+    try:
+        secret = _current_and_fallbacks().decrypt(token).decode()
+    except InvalidToken:  # written under a key no longer listed: an administrator must reset the set-up
+        current_app.logger.warning("Two-step key of staff %s cannot be read with SECRET_KEY or its fallbacks",
+                                   staff.id)
         return None
+    staff.totp_secret = encrypt_secret(secret)
+    current_app.logger.info("Two-step key of staff %s re-encrypted under the current SECRET_KEY", staff.id)
+    return secret
 
 
 def pending_secret(staff: StaffUser) -> str:
