@@ -125,6 +125,8 @@ class Config:
     BOOKING_HORIZON_DAYS = _env_int("BOOKING_HORIZON_DAYS", 42)
     REMINDER_HOURS_BEFORE = _env_int("REMINDER_HOURS_BEFORE", 24)
     CANCEL_CUTOFF_HOURS = _env_int("CANCEL_CUTOFF_HOURS", 24)
+    # A waitlist email's link works until the offered time starts, or this many hours, whichever is sooner.
+    WAITLIST_OFFER_HOURS = _env_int("WAITLIST_OFFER_HOURS", 24)
     # On: a request with no screening flags is confirmed at once; off: the front desk confirms each time.
     BOOKING_AUTO_CONFIRM = _env_bool("BOOKING_AUTO_CONFIRM", False)
     # How many seconds a server process may reuse its drawing of the blank consultation form (and so the

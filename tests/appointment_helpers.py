@@ -8,7 +8,7 @@ import time_machine
 from icalendar import Calendar
 from sqlalchemy import text
 
-from booking.appointments.links import manage_url
+from booking.appointments.links import manage_url, offer_freed_time, waitlist_url
 from booking.extensions import db
 from booking.intake.choices import all_choices
 
@@ -37,6 +37,13 @@ def book_next_week():
 def manage_path(appointment) -> str:
     """The manage link's path, as a patient's browser would ask for it."""
     return urlsplit(manage_url(appointment)).path
+
+
+def offered_link(consultation, practitioner_id: int, start) -> str:
+    """A stored waitlist offer of `start` to this waiting patient, committed, and its link (as emailed)."""
+    offer = offer_freed_time(consultation, practitioner_id, start)
+    db.session.commit()
+    return waitlist_url(offer)
 
 
 def snapshot(app) -> dict[str, list[tuple]]:

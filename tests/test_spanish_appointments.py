@@ -6,10 +6,10 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 
-from booking.appointments.links import manage_url, waitlist_url
+from booking.appointments.links import manage_url
 from booking.extensions import db
 from booking.models import WaitlistEntry
-from tests.appointment_helpers import NOW, manage_path
+from tests.appointment_helpers import NOW, manage_path, offered_link
 from tests.client import hidden_fields
 from tests.factories import first_free_time, make_confirmed_appointment, make_practitioner, make_request
 from tests.test_browser import PHONE, assert_accessible, assert_no_sideways_scroll, browser, live_app  # noqa: F401
@@ -54,8 +54,8 @@ def test_the_links_in_a_spanish_patients_emails_open_the_spanish_pages(clinic, c
         assert manage_url(spanish).startswith(BASE_URL + "/es/appointment/")
         assert manage_url(english).startswith(BASE_URL + "/appointment/")
         assert not manage_url(english).startswith(BASE_URL + "/es/")
-        spanish_wait = waitlist_url(spanish.consultation_request, spanish.practitioner_id, start)
-        english_wait = waitlist_url(english.consultation_request, english.practitioner_id, start)
+        spanish_wait = offered_link(spanish.consultation_request, spanish.practitioner_id, start)
+        english_wait = offered_link(english.consultation_request, english.practitioner_id, start)
         assert spanish_wait.startswith(BASE_URL + "/es/appointment/freed/")
         assert english_wait.startswith(BASE_URL + "/appointment/freed/")
 
@@ -132,7 +132,7 @@ def test_the_freed_time_pages_under_es_are_spanish(clinic, spanish_booking):
         waiting = make_request(language="es", email="lucia@example.org", notifications=False)
         db.session.add(WaitlistEntry(consultation_request=waiting))
         db.session.commit()
-        link = urlsplit(waitlist_url(waiting, practitioner_id, start)).path
+        link = urlsplit(offered_link(waiting, practitioner_id, start)).path
     assert link.startswith("/es/appointment/freed/")
     taken = parts(client.get(link))  # Maria still holds it
     assert taken.lang == "es" and taken.headings["h1"] == ["Otra persona fue más rápida"]
@@ -146,16 +146,16 @@ def test_the_freed_time_pages_under_es_are_spanish(clinic, spanish_booking):
     booked = client.post(link, data=fields)
     assert booked.status_code == 303 and booked.headers["Location"].startswith("/es/appointment/")
     assert "La hora es suya." in parts(client.get(booked.headers["Location"])).text
-    used = parts(client.get(link))
-    assert used.headings["h1"] == ["Ya no está en la lista de espera"]
-    assert "Ver su consulta" in used.text
+    used = parts(client.get(link))  # used once: it opens nothing now, not even the appointment it booked
+    assert used.headings["h1"] == ["Este enlace ya no funciona"]
+    assert "Ver su consulta" not in used.text
 
 
 def test_a_broken_link_under_es_says_so_in_spanish(clinic):
     response = clinic.test_client().get("/es/appointment/nonsense")
     assert response.status_code == 404
     page = parts(response)
-    assert page.lang == "es" and page.headings["h1"] == ["Este enlace no funciona"]
+    assert page.lang == "es" and page.headings["h1"] == ["Este enlace ya no funciona"]
 
 
 def test_the_spanish_manage_page_in_chromium_is_accessible(browser, live_app):

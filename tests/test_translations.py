@@ -268,8 +268,9 @@ def test_the_appointment_pages_are_marked(pseudo_app):
     """The manage page, its change picker (with an error too), and a freed time, taken or free, all marked."""
     from urllib.parse import urlsplit
 
-    from booking.appointments.links import manage_url, waitlist_url
+    from booking.appointments.links import manage_url
     from booking.models import Practitioner, WaitlistEntry
+    from tests.appointment_helpers import offered_link
     from tests.factories import first_free_time, make_confirmed_appointment, make_request
 
     client = pseudo_app.test_client()
@@ -283,7 +284,7 @@ def test_the_appointment_pages_are_marked(pseudo_app):
             db.session.commit()
             free = first_free_time(practitioner.id).start
             manage = urlsplit(manage_url(appointment)).path
-            freed = [urlsplit(waitlist_url(waiting, practitioner.id, start)).path for start in (free, held)]
+            freed = [urlsplit(offered_link(waiting, practitioner.id, start)).path for start in (free, held)]
         assert manage.startswith("/es/")
         pages = [client.get(path) for path in (manage, manage + "/change", *freed)]
         pages.append(client.post_form(manage + "/change", {"slot": "nonsense"}))

@@ -7,12 +7,12 @@ from flask_mail import Message
 
 from booking.appointments.availability import practitioners_free_at
 from booking.appointments.calendar import appointment_ics
-from booking.appointments.links import manage_url, waitlist_url
+from booking.appointments.links import MANAGE_LINK_RENEWED, live, manage_url, offer_freed_time, waitlist_url
 from booking.appointments.slots import slot_label
 from booking.clock import clinic_zone
 from booking.extensions import db
 from booking.i18n import N_, in_language
-from booking.models import Appointment, Notification, WaitlistEntry, utcnow
+from booking.models import Appointment, Notification, WaitlistEntry, WaitlistOffer, utcnow
 from booking.outbox.admin import withdraw_pending
 from booking.outbox.queue import enqueue
 from booking.outbox.registry import register_email
@@ -99,6 +99,14 @@ def reminder(notification: Notification) -> Message | None:
     return _appointment_message("appointment_reminder", N_("Reminder: your consultation"), appointment)
 
 
+def new_manage_link(notification: Notification) -> Message | None:
+    """The patient's new private link, after the old one was replaced; nothing if the time is gone."""
+    appointment = notification.consultation_request.appointment
+    if appointment is None or not appointment.holds_time:
+        return None
+    return _appointment_message("appointment_new_link", N_("Your new link to your consultation"), appointment)
+
+
 def waitlist_offer(notification: Notification) -> Message | None:
     """A freed time for a waiting patient: one POST from the link takes it, if no one has yet."""
     consultation = notification.consultation_request
@@ -106,11 +114,17 @@ def waitlist_offer(notification: Notification) -> Message | None:
     entry = consultation.waitlist_entry
     if start <= utcnow().replace(tzinfo=UTC) or entry is None or entry.status is not WaitlistStatus.WAITING:
         return None
-    if not practitioners_free_at(start, notification.payload["practitioner_id"]):
+    practitioner_id = notification.payload["practitioner_id"]
+    if not practitioners_free_at(start, practitioner_id):
         return None  # someone took it before this email went out: do not offer what is gone
+    offer = db.session.get(WaitlistOffer, notification.payload.get("offer_id") or 0)
+    if offer is None:  # queued before offers were stored: stored now, committed with the sending
+        offer = offer_freed_time(consultation, practitioner_id, start)
+    if not live(offer):
+        return None
     return patient_message(consultation, "waitlist_offer", N_("A consultation time has come free"),
                            when=slot_label(start, clinic_zone(), consultation.language),
-                           link=waitlist_url(consultation, notification.payload["practitioner_id"], start))
+                           link=waitlist_url(offer))
 
 
 _BUILDERS = {
@@ -120,6 +134,7 @@ _BUILDERS = {
     CLINIC_APPOINTMENT_CANCELLED: clinic_cancellation,
     APPOINTMENT_REMINDER: reminder,
     WAITLIST_OFFER: waitlist_offer,
+    MANAGE_LINK_RENEWED: new_manage_link,
 }
 
 
@@ -165,6 +180,7 @@ def offer_to_waitlist(appointment: Appointment, freed: datetime) -> None:
         .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
     ).scalars().all()
     for entry in waiting:
+        offer = offer_freed_time(entry.consultation_request, appointment.practitioner_id, freed)
         enqueue(WAITLIST_OFFER, consultation_request=entry.consultation_request,
-                payload={"practitioner_id": appointment.practitioner_id,
+                payload={"offer_id": offer.id, "practitioner_id": appointment.practitioner_id,
                          "starts_at": freed.astimezone(UTC).replace(tzinfo=None).isoformat()})

@@ -3,7 +3,7 @@
 A GET only shows: mail scanners open every link in an email, so only a POST (with its CSRF token) acts.
 """
 
-from datetime import date
+from datetime import UTC, date
 
 from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
                    url_for)
@@ -12,7 +12,7 @@ from flask_babel import gettext, lazy_gettext
 from booking.appointments import service
 from booking.appointments.availability import asked_week, aware_now, practitioners_free_at, week_of_times
 from booking.appointments.emails import when
-from booking.appointments.links import appointment_for, manage_token, waitlist_offer_for
+from booking.appointments.links import appointment_for, manage_token, use_offer, waitlist_offer_for
 from booking.appointments.slots import parse_slot_value, slot_label
 from booking.clock import clinic_zone
 from booking.i18n import current_language
@@ -144,48 +144,50 @@ def change_time(token: str):
 
 
 def _freed_time(token: str):
+    """The live offer a waitlist link names; forged, used, expired or erased: "This link no longer works"."""
     offer = waitlist_offer_for(token)
     if offer is None:
         _link_not_working()
     return offer
 
 
-def _freed_page(name: str, consultation, start, status: int = 200):
-    appointment = consultation.appointment
-    manage_link = (url_for(".manage", token=manage_token(appointment))
-                   if appointment is not None and appointment.holds_time else None)
+def _freed_page(name: str, offer, status: int = 200):
+    """The offered time and the patient's own reference; never a link to an appointment."""
+    start = offer.starts_at.replace(tzinfo=UTC)
     return render_template(f"appointments/{name}.html", token=request.view_args["token"],
                            when=slot_label(start, clinic_zone(), current_language()),
-                           reference=consultation.reference,
-                           manage_link=manage_link), status
+                           reference=offer.consultation_request.reference), status
 
 
-def _freed_time_state(consultation, practitioner_id: int, start) -> str:
+def _freed_time_state(offer) -> str:
     """Which page a waitlist link shows now; reads only, so a scanner's GET changes nothing."""
-    entry = consultation.waitlist_entry
+    entry = offer.consultation_request.waitlist_entry
     if entry is None or entry.status is not WaitlistStatus.WAITING:
         return "freed_not_waiting"
-    if start <= aware_now() or not practitioners_free_at(start, practitioner_id):
+    start = offer.starts_at.replace(tzinfo=UTC)
+    if start <= aware_now() or not practitioners_free_at(start, offer.practitioner_id):
         return "freed_taken"
     return "freed_time"
 
 
 @bp.get("/freed/<token>")
 def take_freed_time(token: str):
-    consultation, practitioner_id, start = _freed_time(token)
-    name = _freed_time_state(consultation, practitioner_id, start)
-    return _freed_page(name, consultation, start, 200)
+    offer = _freed_time(token)
+    return _freed_page(_freed_time_state(offer), offer, 200)
 
 
 @bp.post("/freed/<token>")
 def book_freed_time(token: str):
-    consultation, practitioner_id, start = _freed_time(token)
-    try:
-        appointment = service.book_from_waitlist(consultation, start, practitioner_id)
+    offer = _freed_time(token)
+    if not use_offer(offer):  # the same link pressed twice at once: the other press has it
+        _link_not_working()
+    consultation, start = offer.consultation_request, offer.starts_at.replace(tzinfo=UTC)
+    try:  # books and commits, the offer's use with it; a refusal rolls both back, so the link still works
+        appointment = service.book_from_waitlist(consultation, start, offer.practitioner_id)
     except service.TimeTaken:
-        return _freed_page("freed_taken", consultation, start, CONFLICT)
+        return _freed_page("freed_taken", offer, CONFLICT)
     except service.NotAllowed:
-        return _freed_page("freed_not_waiting", consultation, start, CONFLICT)
+        return _freed_page("freed_not_waiting", offer, CONFLICT)
     wake_outbox_worker(current_app)
     flash(gettext("The time is yours. We have emailed you a confirmation with an invitation for your calendar."))
     return redirect(url_for(".manage", token=manage_token(appointment)), 303)

@@ -1,6 +1,8 @@
 """The tables, one module per area; import them from here."""
 
-from booking.models.appointments import Appointment, BookedCell, Practitioner, TimeOff, WaitlistEntry
+from booking.models.appointments import (
+    Appointment, BookedCell, Practitioner, TimeOff, WaitlistEntry, WaitlistOffer,
+)
 from booking.models.base import (
     CONDITION_OTHER_MAX,
     DESCRIPTION_MAX,
@@ -20,6 +22,6 @@ from booking.models.staff import (
 __all__ = [
     "Appointment", "BookedCell", "ConsultationRequest", "Notification", "Practitioner", "RequestEvent",
     "RecoveryCode", "SignInFailure", "StaffAction", "StaffEvent", "StaffSession",
-    "StaffUser", "TimeOff", "WaitlistEntry", "CONDITION_OTHER_MAX", "DESCRIPTION_MAX", "EMAIL_MAX", "NAME_MAX",
+    "StaffUser", "TimeOff", "WaitlistEntry", "WaitlistOffer", "CONDITION_OTHER_MAX", "DESCRIPTION_MAX", "EMAIL_MAX", "NAME_MAX",
     "PHONE_E164_MAX", "PHONE_MAX", "state", "utcnow",
 ]

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
-from booking.models.base import EMAIL_MAX, NAME_MAX, state, utcnow
+from booking.models.base import EMAIL_MAX, NAME_MAX, NEVER_REUSE_IDS, state, utcnow
 from booking.states import AppointmentStatus, WaitlistStatus
 
 HOURS_SPEC_MAX = 500
@@ -54,14 +54,19 @@ def new_uid() -> str:
 
 
 def new_nonce() -> str:
-    return secrets.token_urlsafe(16)
+    """192 random bits, 32 URL-safe characters: the whole of a patient's link to their appointment."""
+    return secrets.token_urlsafe(24)
+
+
+def new_offer_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Appointment(db.Model):
     """A consultation time a request holds. Its cells, not this row, are what the database keeps exclusive."""
 
     __tablename__ = "appointment"
-    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(
@@ -76,8 +81,9 @@ class Appointment(db.Model):
     # The calendar identity of this appointment: the UID never changes; SEQUENCE rises with every change.
     uid: Mapped[str] = mapped_column(String(64), unique=True, default=new_uid)
     sequence: Mapped[int] = mapped_column(default=0)
-    # Part of the signed manage link; a new nonce makes every earlier link stop working.
-    manage_nonce: Mapped[str] = mapped_column(String(32), default=new_nonce)
+    # The patient's manage link is this random value alone; a new one (links.rotate_manage_link) makes every
+    # earlier link stop working at once.
+    manage_nonce: Mapped[str] = mapped_column(String(32), default=new_nonce, unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -113,6 +119,7 @@ class WaitlistEntry(db.Model):
     """A patient who found no time that suits, waiting to be told when one frees up."""
 
     __tablename__ = "waitlist_entry"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id", ondelete="CASCADE"), unique=True)
@@ -124,4 +131,23 @@ class WaitlistEntry(db.Model):
     consultation_request: Mapped["ConsultationRequest"] = relationship(back_populates="waitlist_entry")  # noqa: F821
 
 
+class WaitlistOffer(db.Model):
+    """One freed time offered to one waiting patient: the link's random token, until it is used or expires.
 
+    It expires when the time starts or WAITLIST_OFFER_HOURS after it was made, whichever comes first; it is
+    used once (taken), and goes with the request when that is erased.
+    """
+
+    __tablename__ = "waitlist_offer"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_offer_token)
+    request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id", ondelete="CASCADE"), index=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"))
+    starts_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+    consultation_request: Mapped["ConsultationRequest"] = relationship()  # noqa: F821

@@ -32,3 +32,7 @@ def state(states: type[RichStrEnum], name: str, length: int) -> Enum:
         length=length,
         values_callable=lambda members: [member.value for member in members],
     )
+
+# SQLite reuses the highest id after a delete unless a table says AUTOINCREMENT: tables whose rows a
+# patient's link, an email or a session ever pointed at keep their ids unique for good.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}

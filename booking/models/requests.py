@@ -6,7 +6,8 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
-from booking.models.base import CONDITION_OTHER_MAX, EMAIL_MAX, NAME_MAX, PHONE_E164_MAX, PHONE_MAX, state, utcnow
+from booking.models.base import (CONDITION_OTHER_MAX, EMAIL_MAX, NAME_MAX, NEVER_REUSE_IDS, PHONE_E164_MAX,
+                                 PHONE_MAX, state, utcnow)
 from booking.models.staff import StaffUser
 from booking.states import CloseReason, RequestStatus
 
@@ -15,6 +16,7 @@ class ConsultationRequest(db.Model):
     """One person asking the clinic for a dry-needling consultation."""
 
     __tablename__ = "consultation_request"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)

@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking.enums import RichStrEnum
 from booking.extensions import db
-from booking.models.base import EMAIL_MAX, state, utcnow
+from booking.models.base import EMAIL_MAX, NEVER_REUSE_IDS, state, utcnow
 
 # scrypt with N=2^17, r=8, p=1 (128 MiB, about a quarter second): OWASP's 2024 minimum is N=2^17.
 PASSWORD_METHOD = "scrypt:131072:8:1"
@@ -21,6 +21,7 @@ class StaffUser(UserMixin, db.Model):
     """A member of the clinic's staff who works the inbox; administrators also manage the team."""
 
     __tablename__ = "staff_user"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)

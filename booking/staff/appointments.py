@@ -1,15 +1,18 @@
 """A request's held time at the front desk: confirm it, offer another, or release it. Each is a POST."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from booking.appointments import service
 from booking.appointments.availability import active_practitioners, asked_week, week_of_times
 from booking.appointments.emails import when as spoken_time
+from booking.appointments.links import rotate_manage_link
 from booking.appointments.service import TIME_TAKEN
 from booking.appointments.slots import parse_slot_value
 from booking.clock import clinic_zone
-from booking.models import Appointment, ConsultationRequest
+from booking.extensions import db
+from booking.models import Appointment, ConsultationRequest, RequestEvent
+from booking.outbox.worker import wake_outbox_worker
 from booking.staff.guard import bp
 from booking.staff.service import find_request, note_appointment_change
 
@@ -70,6 +73,18 @@ def release_time(reference: str):
         return _back_to(consultation, str(exc))
     note_appointment_change(consultation, current_user, f"Released the time {when}.")
     return _back_to(consultation, f"Released {when}. This is a plain request again.")
+
+
+@bp.post("/requests/<reference>/time/new-link")
+def send_new_link(reference: str):
+    """A link forwarded or lost: the old one stops at once; the patient is emailed the new one."""
+    consultation, appointment = _holding_or_404(reference)
+    rotate_manage_link(appointment)
+    db.session.add(RequestEvent(consultation_request=consultation, staff=current_user,
+                                note="Sent the patient a new link to their appointment; the old one no longer works."))
+    db.session.commit()
+    wake_outbox_worker(current_app)
+    return _back_to(consultation, "Sent a new link. The link sent before no longer works.")
 
 
 def _asked_practitioner(source) -> int | None:
