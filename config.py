@@ -106,8 +106,13 @@ class Config:
     LOGIN_RATE_LIMIT_ACCOUNT_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_ACCOUNT_ADDRESS", "5 per 15 minutes")
     LOGIN_RATE_LIMIT_ACCOUNT = os.environ.get("LOGIN_RATE_LIMIT_ACCOUNT", "100 per hour")
     LOGIN_RATE_LIMIT_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_ADDRESS", "20 per 15 minutes")
+    # A browser where an account signed in before keeps a signed device cookie this many days; its attempts
+    # are counted apart, so only untrusted clients meet the per-account ceiling (OWASP device cookies).
+    STAFF_DEVICE_DAYS = _env_int("STAFF_DEVICE_DAYS", 90)
     # Two-step sign-in (an authenticator app's code after the password) for every staff account.
     STAFF_REQUIRE_TOTP = _env_bool("STAFF_REQUIRE_TOTP", True)
+    # How long an emailed invitation (or two-step reset) link works before an administrator must send another.
+    STAFF_INVITE_HOURS = _env_int("STAFF_INVITE_HOURS", 72)
     # A working day of inactivity ends a staff session; STAFF_SESSION_MAX_HOURS ends it whatever the activity.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("STAFF_SESSION_HOURS", 10))
     STAFF_SESSION_MAX_HOURS = _env_int("STAFF_SESSION_MAX_HOURS", 12)

@@ -155,7 +155,10 @@ def register_emails(app: Flask) -> None:
     from booking.appointments.emails import register_emails as register_appointment_emails
     from booking.intake.emails import register_emails as register_intake_emails
 
+    from booking.staff.invitations import register_emails as register_staff_emails
+
     register_intake_emails()
+    register_staff_emails()
     register_appointment_emails()
 
 

@@ -126,11 +126,20 @@ COMMON = ["qwerty123456", "1qaz2wsx3edc", "LeaveMeAlone"]  # each in zxcvbn's li
 
 
 @pytest.mark.parametrize("password", COMMON)
-def test_common_passwords_are_refused_on_the_team_page(app, boss, password):
-    page = boss.post_form("/staff/team", {"email": "new@clinic.test", "password": password})
+def test_common_passwords_are_refused_on_the_set_up_link(app, boss, runner, smtp, password):
+    """The person chooses their own password from their invitation's link; a common one is refused there."""
+    import re
+    from urllib.parse import urlsplit
+
+    assert boss.post_form("/staff/team", {"email": "new@clinic.example"}, page="/staff/team").status_code == 303
+    assert runner.invoke(args=["send-mail"]).exit_code == 0
+    body = smtp.messages[-1].get_body(("plain",)).get_content()
+    link = urlsplit(re.search(r"https?://\S+/staff/set-up/\S+", body).group(0)).path
+    client = app.test_client()
+    page = client.post_form(link, {"password": password, "confirm_password": password, "code": "123456"}, page=link)
     assert "one of the most common ones" in page.get_data(as_text=True)
     with app.app_context():
-        assert db.session.execute(db.select(StaffUser).filter_by(email="new@clinic.test")).scalar() is None
+        assert db.session.execute(db.select(StaffUser).filter_by(email="new@clinic.example")).scalar_one().awaits_setup
 
 
 @pytest.mark.parametrize("password", COMMON)

@@ -11,12 +11,13 @@ from booking.outbox.states import NotificationStatus
 
 
 class Notification(db.Model):
-    """An email owed because of a request: written with it, delivered later, retried until sent."""
+    """An email owed because of a request (or, with no request, to a member of staff): written with it,
+    delivered later, retried until sent."""
 
     __tablename__ = "notification"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(
+    request_id: Mapped[int | None] = mapped_column(
         ForeignKey("consultation_request.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(32))
@@ -37,4 +38,4 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
-    consultation_request: Mapped["ConsultationRequest"] = relationship(back_populates="notifications")  # noqa: F821
+    consultation_request: Mapped["ConsultationRequest | None"] = relationship(back_populates="notifications")  # noqa: F821

@@ -35,11 +35,19 @@ class StaffUser(UserMixin, db.Model):
     totp_confirmed_at: Mapped[datetime | None]
     # The last 30-second step whose code was accepted: that code, and older ones, never work again.
     totp_last_step: Mapped[int | None]
+    # A one-time set-up link (an invitation, or after "Reset two-step") is waiting: only its hash is kept.
+    # Until the person uses it, the account cannot sign in.
+    setup_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    setup_expires_at: Mapped[datetime | None]
 
     @property
     def is_active(self) -> bool:
         """Flask-Login refuses a disabled account, even with a session cookie it was given before."""
         return self.enabled
+
+    @property
+    def awaits_setup(self) -> bool:
+        return self.setup_token_hash is not None
 
     @property
     def has_two_step(self) -> bool:
@@ -99,6 +107,8 @@ class SignInFailure(db.Model):
     account: Mapped[str] = mapped_column(String(EMAIL_MAX))
     address: Mapped[str] = mapped_column(String(ADDRESS_MAX))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # A trusted device's hash (booking/staff/devices.py), or None for an untrusted client.
+    device: Mapped[str | None] = mapped_column(String(64))
 
 
 class StaffAction(RichStrEnum):

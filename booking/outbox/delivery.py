@@ -144,7 +144,8 @@ def _send_in_order(ids: list[int], done: list[int], batch: ClaimedBatch, transpo
 
 
 def _outgoing(notification: Notification) -> Outgoing:
-    return Outgoing(notification.id, notification.kind, notification.consultation_request.reference,
+    about = notification.consultation_request
+    return Outgoing(notification.id, notification.kind, about.reference if about is not None else "none",
                     notification.attempts)
 
 

@@ -9,11 +9,14 @@ from werkzeug.security import check_password_hash
 from booking.extensions import db
 from booking.models import StaffUser, utcnow
 from booking.staff.attempts import TooManyAttempts, begin_attempt
+from booking.staff.devices import device_of, remember_device
 from booking.staff.forms import ChangePasswordForm, LoginForm
 from booking.staff.guard import SECOND_STEP, SET_UP, bp
 from booking.staff.sessions import end_all_sessions, end_this_session, start_session
 
 WRONG_LOGIN = "That email address and password do not match an active staff account."
+AWAITS_SETUP = ("This account is waiting to be set up: use the one-time link we emailed you. If it has expired, "
+                "ask an administrator to send another.")
 # Checked against when the email is unknown, so both failures take the same time. Made once with
 # generate_password_hash("not-a-real-password", method=PASSWORD_METHOD) and kept as text: made on import, it
 # cost every process (each gunicorn worker, each flask command, the mail worker) half a second of scrypt.
@@ -33,8 +36,9 @@ def safe_next(target: str | None) -> str:
 
 def counted_attempt(account: str):
     """Count a sign-in attempt that passed CSRF and form checks; 429 when over a limit."""
+    account = account.strip().lower()
     try:
-        return begin_attempt(account)
+        return begin_attempt(account, device_of(account))
     except TooManyAttempts:
         abort(429)
 
@@ -47,9 +51,9 @@ def note_sign_in(staff: StaffUser) -> None:
 
 
 def signed_in(staff: StaffUser, next_path: str | None):
-    """Note the sign-in, and go where the person was heading."""
+    """Note the sign-in, trust this browser for the account, and go where the person was heading."""
     note_sign_in(staff)
-    return redirect(safe_next(next_path), 303)
+    return remember_device(redirect(safe_next(next_path), 303), staff.email)
 
 
 def _check_password(email: str, password: str) -> StaffUser | None:
@@ -78,6 +82,8 @@ def login():
         email = form.email.data.strip().lower()
         attempt = counted_attempt(email)
         staff = _check_password(email, form.password.data)
+        if staff is not None and staff.awaits_setup:  # told only to whoever knows the password
+            return render_template("staff/login.html", form=form, error=AWAITS_SETUP), 200, {"Cache-Control": "no-store"}
         if staff is not None:
             attempt.succeeded()
             needs_code = staff.has_two_step or current_app.config["STAFF_REQUIRE_TOTP"]

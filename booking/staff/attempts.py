@@ -2,7 +2,8 @@
 
 Only attempts that passed CSRF and form checks are counted. The tight limit is per account and client
 address; the per-account ceiling is much looser; the per-address limit stops one address trying many
-accounts. Each attempt is written (and committed) before the counts are read, so of many parallel
+accounts. A browser with a device cookie for the account (booking/staff/devices.py) is counted apart: the
+tight limit per device alone, and the ceiling, which counts only untrusted clients, does not refuse it. Each attempt is written (and committed) before the counts are read, so of many parallel
 attempts at most the limit's number can pass: a row that pushed a count over is removed again.
 """
 
@@ -44,23 +45,32 @@ def _limits() -> list[tuple[str, int, timedelta]]:
     return found
 
 
-def begin_attempt(account: str) -> Attempt:
-    """Count this attempt, then refuse it if it is over any limit (raising TooManyAttempts)."""
+def begin_attempt(account: str, device: str | None = None) -> Attempt:
+    """Count this attempt, then refuse it if it is over any limit (raising TooManyAttempts).
+
+    `device`: the trusted device this browser proved for the account, or None for an untrusted client.
+    """
     account = account.strip().lower()[:254]
     address = (request.remote_addr or "")[:ADDRESS_MAX]
     limits = _limits()
     now = utcnow()
     longest = max(window for _, _, window in limits)
     db.session.execute(db.delete(SignInFailure).where(SignInFailure.at < now - longest))
-    row = SignInFailure(account=account, address=address, at=now)
+    row = SignInFailure(account=account, address=address, at=now, device=device)
     db.session.add(row)
     db.session.commit()
-    matching = {
-        "account_address": and_(SignInFailure.account == account, SignInFailure.address == address),
-        "account": SignInFailure.account == account,
-        "address": SignInFailure.address == address,
-    }
+    if device is not None:  # one of the owner's own browsers: only its own failures count against it
+        matching = {"account_address": and_(SignInFailure.account == account, SignInFailure.device == device)}
+    else:
+        untrusted = SignInFailure.device.is_(None)
+        matching = {
+            "account_address": and_(SignInFailure.account == account, SignInFailure.address == address, untrusted),
+            "account": and_(SignInFailure.account == account, untrusted),
+            "address": and_(SignInFailure.address == address, untrusted),
+        }
     for scope, amount, window in limits:
+        if scope not in matching:
+            continue
         count = db.session.execute(
             db.select(db.func.count()).select_from(SignInFailure)
             .where(matching[scope], SignInFailure.at > now - window)

@@ -75,6 +75,8 @@ class EraseForm(FlaskForm):
 
 
 class NewStaffForm(FlaskForm):
+    """Only the address: the person chooses their own password from the link they are emailed."""
+
     email = EmailField(
         validators=[
             DataRequired("Enter the new staff member's email address."),
@@ -82,11 +84,18 @@ class NewStaffForm(FlaskForm):
             Email("Enter an email address in the correct format."),
         ]
     )
+    is_admin = BooleanField()
+
+
+class AccountSetUpForm(FlaskForm):
+    """From a one-time link: the owner's own password, and the first code from their authenticator app."""
+
     password = PasswordField(
         validators=[
-            DataRequired("Choose a first password for them."),
+            DataRequired("Choose a password."),
             Length(min=PASSWORD_MIN, max=200, message=f"Use at least {PASSWORD_MIN} characters."),
             not_common,
         ]
     )
-    is_admin = BooleanField()
+    confirm_password = PasswordField(validators=[EqualTo("password", message="The two passwords do not match.")])
+    code = StringField(validators=[DataRequired("Enter the 6-digit code your app shows."), Length(max=40)])

@@ -16,10 +16,11 @@ from booking.staff.sessions import session_from_cookie, signed_in_staff
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-# The only pages under /staff a stranger may see: the login page, and a practitioner's calendar feed,
-# which calendar apps fetch without a session (its unguessable, revocable token is the key). Everything
-# else is refused by require_staff(), so a route added later is protected without anyone remembering to.
-PUBLIC_ENDPOINTS = {"staff.login", "staff.calendar_feed"}
+# The only pages under /staff a stranger may see: the login page, a practitioner's calendar feed, which
+# calendar apps fetch without a session, and the one-time account set-up link (each one's unguessable,
+# revocable token is the key). Everything else is refused by require_staff(), so a route added later is
+# protected without anyone remembering to.
+PUBLIC_ENDPOINTS = {"staff.login", "staff.calendar_feed", "staff.set_up_account"}
 # Reachable only half-way through signing in, each in its own case.
 SECOND_STEP = "staff.second_step"
 SET_UP = "staff.two_step_setup"

@@ -44,10 +44,14 @@ def start_session(staff: StaffUser, verified: bool) -> StaffSession:
 
 
 def verify_session(record: StaffSession) -> None:
-    """The second step is done: this browser is signed in, for the full limits from now."""
+    """The second step is done: this browser is signed in, for the full limits from now, under a new token,
+    so a cookie copied between the two steps (or before a privilege change) signs nobody in."""
     now = utcnow()
+    token = secrets.token_urlsafe(32)
+    record.token_hash = _hash(token)
     record.verified_at = record.created_at = record.last_seen_at = now
     db.session.commit()
+    session[COOKIE_KEY] = token
 
 
 @dataclass(frozen=True)

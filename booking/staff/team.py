@@ -1,15 +1,16 @@
 """Administrators add staff and disable or re-enable their accounts."""
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from booking.extensions import db
+from booking.outbox.worker import wake_outbox_worker
 from booking.models import StaffAction, StaffEvent, StaffUser
 from booking.staff.forms import NewStaffForm
 from booking.staff.guard import admin_required, bp
-from booking.staff.service import StaffExists, create_staff
+from booking.staff.invitations import NO_PASSWORD, invite, reset_by_link, send_setup_link
+from booking.staff.service import StaffExists
 from booking.staff.sessions import end_all_sessions
-from booking.staff.two_step import reset_two_step
 
 HISTORY_SHOWN = 50
 
@@ -34,11 +35,14 @@ def add_staff():
     form = NewStaffForm()
     if form.validate_on_submit():
         try:
-            staff = create_staff(form.email.data, form.password.data, bool(form.is_admin.data))
+            staff = invite(form.email.data, bool(form.is_admin.data), current_user._get_current_object())
         except StaffExists:
             form.email.errors.append("There is already an account with that email address.")
         else:
-            flash(f"Account created for {staff.email}. Give them their first password in person or by phone.")
+            wake_outbox_worker(current_app)
+            hours = current_app.config["STAFF_INVITE_HOURS"]
+            flash(f"Invitation sent to {staff.email}. Their link works once, for {hours} hours: they choose "
+                  "their own password and set up two-step sign-in.")
             return redirect(url_for("staff.team"), 303)
     return _render_team(form)
 
@@ -65,11 +69,27 @@ def toggle_staff(staff_id: int):
 @bp.post("/team/<int:staff_id>/two-step/reset")
 @admin_required
 def reset_staff_two_step(staff_id: int):
-    """For a lost phone: they are signed out everywhere and set two-step up again at their next sign-in."""
+    """For a lost phone: they are signed out everywhere, and cannot sign in until they use the link emailed to them."""
     staff = db.get_or_404(StaffUser, staff_id)
     if staff.id == current_user.id:
         flash("Ask another administrator to reset your own two-step sign-in.")
     else:
-        reset_two_step(staff, by=current_user._get_current_object())
-        flash(f"Two-step sign-in reset for {staff.email}: they set it up again at their next sign-in.")
+        reset_by_link(staff, by=current_user._get_current_object())
+        wake_outbox_worker(current_app)
+        flash(f"Two-step sign-in reset for {staff.email}: they are emailed a one-time link to set it up again, "
+              "and cannot sign in until they use it.")
+    return redirect(url_for("staff.team"), 303)
+
+
+@bp.post("/team/<int:staff_id>/set-up-link")
+@admin_required
+def resend_setup_link(staff_id: int):
+    """An invitation or reset link expired or lost: a new one replaces it (the old one stops working)."""
+    staff = db.get_or_404(StaffUser, staff_id)
+    if not staff.awaits_setup or staff.id == current_user.id:
+        abort(404)
+    send_setup_link(staff, "invite" if staff.password_hash == NO_PASSWORD else "reset")
+    db.session.commit()
+    wake_outbox_worker(current_app)
+    flash(f"A new set-up link is on its way to {staff.email}; the one sent before no longer works.")
     return redirect(url_for("staff.team"), 303)

@@ -51,6 +51,14 @@ def encrypt_secret(secret: str) -> str:
     return _current().encrypt(secret.encode()).decode()
 
 
+def decrypt_with_fallbacks(token: str) -> str | None:
+    """Something encrypt_secret wrote, under the current SECRET_KEY or a fallback; None if neither opens it."""
+    try:
+        return _current_and_fallbacks().decrypt(token.encode()).decode()
+    except InvalidToken:
+        return None
+
+
 def secret_of(staff: StaffUser) -> str | None:
     """The authenticator key; one written under a fallback SECRET_KEY is re-encrypted under the current one
     (saved with the caller's commit, which every sign-in step makes)."""

@@ -1,9 +1,10 @@
 """The second step of signing in: the authenticator code, or at the first sign-in, setting the app up."""
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, make_response, redirect, render_template, request, url_for
 
 from booking.staff.account import counted_attempt, note_sign_in, safe_next, signed_in
 from booking.staff.forms import SecondStepForm, SetUpForm
+from booking.staff.devices import remember_device
 from booking.staff.guard import bp
 from booking.staff.sessions import verify_session
 from booking.staff.two_step import (
@@ -54,7 +55,9 @@ def two_step_setup():
             attempt.succeeded()
             verify_session(record)
             note_sign_in(staff)
-            return render_template("staff/recovery_codes.html", codes=codes, next=safe_next(form.next.data))
+            page = make_response(render_template("staff/recovery_codes.html", codes=codes,
+                                                 next=safe_next(form.next.data)))
+            return remember_device(page, staff.email)
         form.code.errors.append("That code does not match. Check the key was entered exactly, "
                                 "then enter the code your app shows now.")
     return render_template("staff/two_step_setup.html", form=form, qr=qr_svg(staff, secret),

@@ -1,0 +1,129 @@
+"""Accounts by invitation: an administrator adds a person by email; the person alone chooses their password
+and sets up two-step from a one-time link, mailed through a real SMTP server; a two-step reset does the same."""
+
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pyotp
+import time_machine
+
+from booking.extensions import db
+from booking.models import StaffUser
+from tests.appointment_helpers import send_mail, to
+from tests.fixtures.staff import log_in
+
+PASSWORD = "owner chosen passphrase 7"
+GONE = "This set-up link no longer works"
+
+
+def _link(message) -> str:
+    body = message.get_body(("plain",)).get_content()
+    return urlsplit(re.search(r"https?://\S+/staff/set-up/\S+", body).group(0)).path
+
+
+def _key(page: str) -> str:
+    return re.search(r'<code id="key"[^>]*>([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
+
+
+def _set_up(client, link: str, password: str = PASSWORD, code: str | None = None):
+    """Open the link, choose the password, and enter the app's code, as the new person would."""
+    page = client.get(link)
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    key = _key(page.get_data(as_text=True))
+    answer = client.post_form(link, {"password": password, "confirm_password": password,
+                                     "code": code or pyotp.TOTP(key).now()}, page=link)
+    return answer, key
+
+
+def _account(app, email):
+    with app.app_context():
+        staff = db.session.execute(db.select(StaffUser).filter_by(email=email)).scalar_one()
+        db.session.expunge(staff)
+        return staff
+
+
+def test_an_invited_person_chooses_their_own_password_and_two_step_from_a_one_time_link(app, boss, runner, smtp):
+    team = boss.get("/staff/team").get_data(as_text=True)
+    assert 'type="password"' not in team  # no administrator sets another's password
+    invited = boss.post_form("/staff/team", {"email": "New.Person@clinic.example"}, page="/staff/team")
+    assert invited.status_code == 303
+    assert "Invitation sent to new.person@clinic.example" in boss.get("/staff/team").get_data(as_text=True)
+    assert log_in(app.test_client(), "new.person@clinic.example", PASSWORD).status_code == 200  # no password yet
+
+    send_mail(runner)
+    [email] = to(smtp.messages, "new.person@clinic.example")
+    assert "Set up your staff account" in email["Subject"]
+    link = _link(email)
+    assert PASSWORD not in email.as_string()
+
+    newcomer = app.test_client()
+    short, _ = _set_up(newcomer, link, password="short")
+    assert "Use at least 12 characters." in short.get_data(as_text=True)
+    wrong, _ = _set_up(newcomer, link, code="000000")
+    assert "That code does not match" in wrong.get_data(as_text=True)
+    assert _account(app, "new.person@clinic.example").awaits_setup  # nothing spent by a mistake
+
+    done, key = _set_up(newcomer, link)
+    codes = re.findall(r"<li><code>([a-z2-9]{4}(?:-[a-z2-9]{4}){3})</code></li>", done.get_data(as_text=True))
+    assert len(codes) == 10
+    account = _account(app, "new.person@clinic.example")
+    assert not account.awaits_setup and account.has_two_step and PASSWORD not in account.password_hash
+
+    replay = app.test_client().get(link)  # the link is spent
+    assert replay.status_code == 404 and GONE in replay.get_data(as_text=True)
+    signed_in = app.test_client()
+    assert log_in(signed_in, "new.person@clinic.example", PASSWORD).headers["Location"] == "/staff"
+    assert signed_in.get("/staff").status_code == 200
+
+
+def test_an_invitation_expires_after_staff_invite_hours(app, boss, runner, smtp):
+    assert boss.post_form("/staff/team", {"email": "late@clinic.example"}, page="/staff/team").status_code == 303
+    send_mail(runner)
+    link = _link(to(smtp.messages, "late@clinic.example")[0])
+    with time_machine.travel(timedelta(hours=71), tick=True):
+        assert app.test_client().get(link).status_code == 200
+    with time_machine.travel(timedelta(hours=72, minutes=1), tick=True):
+        late = app.test_client().get(link)
+        assert late.status_code == 404 and GONE in late.get_data(as_text=True)
+
+
+def test_a_new_set_up_link_replaces_the_old_one(app, boss, runner, smtp):
+    boss.post_form("/staff/team", {"email": "again@clinic.example"}, page="/staff/team")
+    send_mail(runner)
+    first = _link(to(smtp.messages, "again@clinic.example")[0])
+    staff_id = _account(app, "again@clinic.example").id
+    assert boss.post_form(f"/staff/team/{staff_id}/set-up-link", page="/staff/team").status_code == 303
+    send_mail(runner)
+    second = _link(to(smtp.messages, "again@clinic.example")[-1])
+    assert second != first
+    assert app.test_client().get(first).status_code == 404
+    assert _set_up(app.test_client(), second)[0].status_code == 200
+
+
+def test_reset_two_step_closes_the_account_until_its_owner_uses_the_emailed_link(app, staff, boss, runner, smtp):
+    desk = app.test_client()
+    assert log_in(desk, "desk@clinic.test").status_code == 303
+    desk_id = _account(app, "desk@clinic.test").id
+    assert boss.post_form(f"/staff/team/{desk_id}/two-step/reset", page="/staff/team").status_code == 303
+    assert desk.get("/staff").status_code == 302  # signed out at once
+
+    # The administrator pressed the button; neither they nor anyone with the old password can now sign in.
+    from tests.factories import PASSWORD as DESK_PASSWORD
+    refused = log_in(app.test_client(), "desk@clinic.test", DESK_PASSWORD)
+    assert refused.status_code == 200 and "waiting to be set up" in refused.get_data(as_text=True)
+
+    send_mail(runner)
+    [email] = to(smtp.messages, "desk@clinic.test")
+    assert "Set up two-step sign-in again" in email["Subject"]
+    done, _ = _set_up(app.test_client(), _link(email), password="desk new passphrase 9")
+    assert "Two-step sign-in is on" in done.get_data(as_text=True)
+    assert log_in(app.test_client(), "desk@clinic.test", DESK_PASSWORD).status_code == 200  # old one is gone
+    assert log_in(app.test_client(), "desk@clinic.test", "desk new passphrase 9").headers["Location"] == "/staff"
+
+
+def test_create_staff_stays_for_the_first_administrator(app, runner):
+    made = runner.invoke(args=["create-staff", "first@clinic.test", "--admin", "--password-stdin"],
+                         input="first admin passphrase\n")
+    assert made.exit_code == 0, made.output
+    assert not _account(app, "first@clinic.test").awaits_setup
