@@ -95,6 +95,8 @@ class Config:
     # full: every answer in the email; minimal: reference, time, flags raised or not, and a link.
     NOTIFY_DETAILS = os.environ.get("NOTIFY_DETAILS", "full")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Hosts the app answers for; empty means any in development, and PUBLIC_BASE_URL's host in production.
+    TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS") or None
     CLINIC_TIMEZONE = os.environ.get("CLINIC_TIMEZONE", "America/New_York")
     # The region (ISO 3166 code) for phone numbers written without a +country code.
     CLINIC_COUNTRY = os.environ.get("CLINIC_COUNTRY", "US").strip().upper()
@@ -166,6 +168,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = TESTING_SECRET
     SECRET_KEY_FALLBACKS: list[str] = []
+    TRUSTED_HOSTS = None
     SQLALCHEMY_DATABASE_URI = None
     MAIL_SERVER = ""
     CLINIC_EMAIL = ["frontdesk@clinic.test"]

@@ -12,6 +12,8 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 # The request id the app gives every response ties an access line to the app's own lines.
 accesslog = os.environ.get("ACCESS_LOG", "-")
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss id=%({x-request-id}o)s'
+# %(U)s is the decoded path: every value is escaped (\x0a for a newline) so no request forges a log line.
+logger_class = "booking.access_log.EscapingLogger"
 timeout = 30
 graceful_timeout = 30
 # Behind nginx on the same host: trust its X-Forwarded-* (the app's PROXY_COUNT decides what it reads).

@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # WSGI middleware, innermost first, each wrapping what came before: a kept page is answered before
     # Flask, and still leaves with the security headers and its own request id.
     register_page_cache(app)
+    register_hosts(app)
     register_security_headers(app)
     register_request_ids(app)
     return app
@@ -92,7 +93,23 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         # Erased answers are overwritten with zeros, not left readable in the file's free pages.
         cursor.execute("PRAGMA secure_delete=ON")
+        files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main" and row[2]]
         cursor.close()
+        for path in files:
+            owner_only(path)
+
+
+def owner_only(database: str) -> None:
+    """The database file, and its -wal and -shm beside it, readable by the app's own user alone (0600).
+
+    SQLite gives the side files the main file's mode, so they follow it; the systemd units' UMask=0077 does
+    the same for every file the app creates."""
+    for path in (database, database + "-wal", database + "-shm"):
+        try:
+            if os.stat(path).st_mode & 0o077:
+                os.chmod(path, 0o600)
+        except OSError:  # not there (yet), or not ours to change
+            pass
 
 
 def register_extensions(app: Flask) -> None:
@@ -198,6 +215,12 @@ def register_page_cache(app: Flask) -> None:
     from booking.public.page_cache import PageCache
 
     app.wsgi_app = PageCache(app.wsgi_app)
+
+
+def register_hosts(app: Flask) -> None:
+    from booking import hosts
+
+    hosts.register(app)
 
 
 def register_outbox_worker(app: Flask) -> None:

@@ -30,6 +30,8 @@ from booking.clock import clinic_zone
 from booking.i18n import N_
 from booking.intake.choices import choices
 from booking.models import CONDITION_OTHER_MAX, DESCRIPTION_MAX, EMAIL_MAX, NAME_MAX, PHONE_MAX
+from booking.parsing import row_id
+from booking.plain_text import Visible, nfc
 from booking.phone import PHONE_HINT_EXAMPLE, NotAPhoneNumber, e164, parse_phone
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
@@ -42,6 +44,8 @@ NO_TIME = "none"
 CSRF_MESSAGES = (N_("The CSRF token is missing."), N_("The CSRF session token is missing."),
                  N_("The CSRF token has expired."), N_("The CSRF token is invalid."), N_("The CSRF tokens do not match."))
 NO_TIME_SUITS = N_("None of these times suit me")
+INVISIBLE = _l("This answer contains invisible formatting characters (such as text-direction marks). "
+               "Please type it again without them.")
 
 
 def limit(number: int) -> LazyString:
@@ -136,11 +140,12 @@ class ConsultationForm(FlaskForm):
             return wtforms_translations(str(get_locale()))
 
     name = StringField(
-        filters=[strip_text],
+        filters=[strip_text, nfc],
         validators=[
             DataRequired(_l("Enter your name.")),
             Length(max=NAME_MAX, message=_l("Your name must be %(max)s characters or fewer.", max=limit(NAME_MAX))),
             SingleLine(_l("Your name cannot contain line breaks or control characters.")),
+            Visible(INVISIBLE),
         ],
     )
     email = EmailField(
@@ -179,7 +184,7 @@ class ConsultationForm(FlaskForm):
         required=_l("Choose what brings you to us, or “Something else”."),
     )
     condition_other = StringField(
-        filters=[strip_text],
+        filters=[strip_text, nfc],
         validators=[
             Length(
                 max=CONDITION_OTHER_MAX,
@@ -187,6 +192,7 @@ class ConsultationForm(FlaskForm):
                            "use the description below for more.", max=limit(CONDITION_OTHER_MAX)),
             ),
             SingleLine(_l("Keep this to one line; use the description below for more.")),
+            Visible(INVISIBLE),
         ],
     )
     body_area = allowed_choice(
@@ -204,9 +210,10 @@ class ConsultationForm(FlaskForm):
         validators=[Optional(), AllowedChoice(_l("Choose a pain level from 0 to 10."))],
     )
     description = TextAreaField(
-        filters=[tidy_free_text],
+        filters=[tidy_free_text, nfc],
         validators=[
             DataRequired(_l("Tell us a little about the problem.")),
+            Visible(INVISIBLE),
             Length(
                 max=DESCRIPTION_MAX,
                 message=_l("Keep the description to %(max)s characters or fewer.", max=limit(DESCRIPTION_MAX)),
@@ -267,7 +274,7 @@ class ConsultationForm(FlaskForm):
             raise ValidationError(gettext("Choose one of the times listed."))
 
     def validate_practitioner(self, field):
-        if field.data and not field.data.isdigit():
+        if field.data and row_id(field.data) is None:
             raise ValidationError(gettext("Choose a practitioner from the list."))
 
     def chosen_start(self) -> datetime | None:
@@ -280,7 +287,7 @@ class ConsultationForm(FlaskForm):
             return None
 
     def chosen_practitioner(self) -> int | None:
-        return int(self.practitioner.data) if self.practitioner.data and self.practitioner.data.isdigit() else None
+        return row_id(self.practitioner.data)
 
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then the one that spans two fields (Optional() would skip it on phone)."""

@@ -10,6 +10,7 @@ from booking.appointments.links import rotate_manage_link
 from booking.appointments.service import TIME_TAKEN
 from booking.appointments.slots import parse_slot_value
 from booking.clock import clinic_zone
+from booking.parsing import row_id
 from booking.extensions import db
 from booking.models import Appointment, ConsultationRequest, RequestEvent
 from booking.outbox.worker import wake_outbox_worker
@@ -91,7 +92,8 @@ def _asked_practitioner(source) -> int | None:
     """A practitioner chosen on the page, if it is one who takes consultations; otherwise anyone."""
     asked = source.get("practitioner", "")
     ids = {practitioner.id for practitioner in active_practitioners()}
-    return int(asked) if asked.isdigit() and int(asked) in ids else None
+    chosen = row_id(asked)
+    return chosen if chosen in ids else None
 
 
 def _render_picker(consultation, appointment, practitioner_id, error=""):

@@ -13,6 +13,7 @@ from booking.staff.passwords import COMMON_PASSWORD, is_common
 from booking.staff.service import StaffExists, create_staff, purge_expired_requests
 from booking.staff.sessions import sweep_expired_sessions
 from booking.staff.two_step import reset_two_step
+from booking.storage import fold_write_ahead_log
 
 
 @click.command("create-staff")
@@ -46,6 +47,7 @@ def purge_command() -> None:
     and every staff session past its limits."""
     days = current_app.config["RETENTION_DAYS"]
     references = purge_expired_requests(days)
+    fold_write_ahead_log()  # the purged rows leave the -wal file too
     click.echo(f"Purged {len(references)} request(s) with no activity in the last {days} days.")
     click.echo(f"Deleted {sweep_expired_sessions()} expired staff session(s).")
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import unicodedata
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -23,9 +24,13 @@ from booking.staff.service import (
     inbox_query,
 )
 from booking.states import RequestStatus
+from booking.storage import fold_write_ahead_log
 from booking.staff.workflow import WorkflowError, age, is_overdue
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What makes a spreadsheet run a cell as a formula; their full-width and small forms (＝, ﹢ ...) fold to these.
+FORMULA_STARTERS = frozenset("=+-@\t\r")
+# Where a spreadsheet that splits on something other than commas may start a new cell.
+CELL_BREAKS = frozenset(",;|\t\r\n")
 
 
 @bp.context_processor
@@ -137,16 +142,30 @@ def erase(reference: str):
     form = EraseForm()
     if form.validate_on_submit() and form.confirm_reference.data.strip().upper() == consultation.reference:
         erase_request(consultation, current_user)
+        fold_write_ahead_log()  # the erased rows leave the -wal file too
         flash(f"Request {reference} and everything about it has been erased.")
         return redirect(url_for("staff.inbox"), 303)
     flash("Not erased: type the request's reference exactly to confirm.")
     return redirect(url_for("staff.request_detail", reference=consultation.reference), 303)
 
 
+def _starts_formula(ch: str) -> bool:
+    return ch in FORMULA_STARTERS or unicodedata.normalize("NFKC", ch) in FORMULA_STARTERS
+
+
 def spreadsheet_safe(value) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    """A cell a spreadsheet will show as text, never run as a formula: a ' before any formula starter that
+    begins the cell, or begins what a spreadsheet splitting on ; | or tab would take as a cell."""
+    out, at_start = [], True
+    for ch in "" if value is None else str(value):
+        if at_start and _starts_formula(ch):
+            out.append("'")
+        out.append(ch)
+        if ch in CELL_BREAKS:
+            at_start = True
+        elif ch != " ":
+            at_start = False
+    return "".join(out)
 
 
 @bp.get("/export.csv")
@@ -154,7 +173,7 @@ def spreadsheet_safe(value) -> str:
 def export_csv():
     rows = db.session.execute(inbox_query(**_filters())).scalars().all()
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)  # a ; or | inside a cell stays inside it
     writer.writerow(["Reference", "Received", "Status", "Closed because", "Safety flags", *questions()])
     for req in rows:
         answers = [answer for section in answer_sections(req) for answer in section.answers]
