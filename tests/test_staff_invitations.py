@@ -6,12 +6,14 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pyotp
+import pytest
 import time_machine
 
 from booking.extensions import db
 from booking.models import StaffUser
 from tests.appointment_helpers import send_mail, to
 from tests.fixtures.staff import log_in
+from tests.test_browser import assert_accessible, assert_no_sideways_scroll, browser, live_app  # noqa: F401
 
 PASSWORD = "owner chosen passphrase 7"
 GONE = "This set-up link no longer works"
@@ -50,6 +52,8 @@ def test_an_invited_person_chooses_their_own_password_and_two_step_from_a_one_ti
     assert invited.status_code == 303
     assert "Invitation sent to new.person@clinic.example" in boss.get("/staff/team").get_data(as_text=True)
     assert log_in(app.test_client(), "new.person@clinic.example", PASSWORD).status_code == 200  # no password yet
+    outbox = boss.get("/staff/outbox").get_data(as_text=True)  # an email about no request is listed too
+    assert "a staff account" in outbox and "staff setup link" in outbox
 
     send_mail(runner)
     [email] = to(smtp.messages, "new.person@clinic.example")
@@ -127,3 +131,47 @@ def test_create_staff_stays_for_the_first_administrator(app, runner):
                          input="first admin passphrase\n")
     assert made.exit_code == 0, made.output
     assert not _account(app, "first@clinic.test").awaits_setup
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_set_up_page_in_chromium_is_accessible_and_works_without_javascript(browser, live_app, smtp,  # noqa: F811
+                                                                                 javascript):
+    from playwright.sync_api import expect
+
+    from booking.staff.invitations import invite
+    from tests.factories import make_staff
+
+    app, base = live_app
+    with app.app_context():
+        invite("new.person@clinic.example", False, make_staff("boss@clinic.test", is_admin=True))
+    send_mail(app.test_cli_runner())
+    link = _link(to(smtp.messages, "new.person@clinic.example")[0])
+
+    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=javascript)
+    page = context.new_page()
+
+    def checked(check, *args):
+        if javascript:  # axe-core and the width check run scripts in the page
+            check(*args)
+
+    page.goto(base + link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up your account")
+    expect(page.get_by_role("img", name="QR code of your sign-in key")).to_be_visible()
+    checked(assert_accessible, page, "the account set-up page")
+    checked(assert_no_sideways_scroll, page, "the account set-up page")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("The same password again").fill(PASSWORD)
+    page.get_by_label("Code from the app").fill("000000")
+    page.get_by_role("button", name="Save my password and turn on two-step sign-in").click()
+    expect(page.get_by_label("Code from the app")).to_have_attribute("aria-invalid", "true")
+    checked(assert_accessible, page, "the account set-up page showing an error")
+    key = page.locator("#key").inner_text().replace(" ", "")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("The same password again").fill(PASSWORD)
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(key).now())
+    page.get_by_role("button", name="Save my password and turn on two-step sign-in").click()
+    expect(page.get_by_role("list", name="Recovery codes").get_by_role("listitem")).to_have_count(10)
+    page.goto(base + link)
+    expect(page.get_by_role("heading", level=1)).to_have_text(GONE)
+    checked(assert_accessible, page, "the spent set-up link page")
+    context.close()
