@@ -41,7 +41,9 @@ def downgrade():
         batch_op.alter_column('request_id', existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table('staff_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_staff_user_setup_token_hash'))
-    with op.batch_alter_table('staff_user', schema=None, recreate='always',
-                              table_kwargs={'sqlite_autoincrement': True}) as batch_op:
+    # On SQLite dropping a column rebuilds the table: say AUTOINCREMENT again, as b19c4e7a2f60 left it.
+    rebuild = {'recreate': 'always', 'table_kwargs': {'sqlite_autoincrement': True}} \
+        if op.get_bind().dialect.name == 'sqlite' else {}
+    with op.batch_alter_table('staff_user', schema=None, **rebuild) as batch_op:
         batch_op.drop_column('setup_expires_at')
         batch_op.drop_column('setup_token_hash')
