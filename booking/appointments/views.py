@@ -91,7 +91,7 @@ def cancel(token: str):
     service.cancel(appointment)
     wake_outbox_worker(current_app)
     flash(gettext("Your consultation is cancelled. We have emailed you to confirm, and told the clinic."))
-    return redirect(url_for(".manage", token=token), 303)
+    return redirect(url_for(".manage", token=manage_token(appointment)), 303)  # the link may be new now
 
 
 @bp.post("/<token>/accept")
@@ -103,7 +103,7 @@ def accept(token: str):
         return _manage_page(appointment, token, CONFLICT, refused=True)
     wake_outbox_worker(current_app)
     flash(gettext("Thank you: the time is confirmed. We have emailed you an invitation for your calendar."))
-    return redirect(url_for(".manage", token=token), 303)
+    return redirect(url_for(".manage", token=manage_token(appointment)), 303)  # the link may be new now
 
 
 def _picker(appointment: Appointment, token: str, asked: date | None, error: str | None = None):
@@ -140,7 +140,7 @@ def change_time(token: str):
         return _manage_page(appointment, token, CONFLICT, refused=True)
     wake_outbox_worker(current_app)
     flash(gettext("Your consultation is now on %(when)s.", when=_when(appointment)))
-    return redirect(url_for(".manage", token=token), 303)
+    return redirect(url_for(".manage", token=manage_token(appointment)), 303)  # the link may be new now
 
 
 def _freed_time(token: str):

@@ -1,7 +1,7 @@
 """The one-time set-up link from an invitation or a two-step reset: the owner chooses their password and
 turns on two-step sign-in, with no one signed in. GET shows; only the POST spends the link."""
 
-from flask import abort, current_app, make_response, redirect, render_template, url_for
+from flask import abort, make_response, redirect, render_template, url_for
 
 from booking.staff.forms import AccountSetUpForm
 from booking.staff.guard import bp
@@ -33,6 +33,5 @@ def set_up_account(token: str):
             return redirect(url_for("staff.set_up_account", token=token), 303)
         form.code.errors.append(WRONG_CODE)
     secret = setup_key(staff)
-    current_app.logger.info("Set-up page shown for staff %s", staff.id)
     return render_template("staff/account_setup.html", form=form, token=token, qr=qr_svg(staff, secret),
                            key=key_in_groups(secret), email=staff.email)
