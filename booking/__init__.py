@@ -200,9 +200,11 @@ def register_emails(app: Flask) -> None:
     """Each feature tells the outbox how to build the emails it owns."""
     from booking.appointments.emails import register_emails as register_appointment_emails
     from booking.intake.emails import register_emails as register_intake_emails
+    from booking.lifecycle.emails import register_emails as register_lifecycle_emails
 
     register_intake_emails()
     register_appointment_emails()
+    register_lifecycle_emails()
 
 
 def register_security_headers(app: Flask) -> None:

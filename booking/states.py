@@ -33,6 +33,14 @@ class AppointmentStatus(RichStrEnum):
         return frozenset({cls.HELD, cls.OFFERED, cls.CONFIRMED})
 
 
+class Actor(RichStrEnum):
+    """Who moved a request or its time: a staff member (named on the history line), the patient, or the app."""
+
+    STAFF = "staff", "Staff"
+    PATIENT = "patient", "The patient"
+    SYSTEM = "system", "The system"
+
+
 class WaitlistStatus(RichStrEnum):
     WAITING = "waiting", "Waiting for a time"
     BOOKED = "booked", "Took a time"

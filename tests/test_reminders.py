@@ -109,7 +109,7 @@ def test_a_reminder_that_fails_is_retried_not_lost(app, smtp, runner, clock, boo
 
 def test_no_reminder_for_a_cancelled_appointment(app, client, smtp, runner, clock, booked):
     _, path, start = booked
-    assert client.post_form(path + "/cancel", page=path).status_code == 303
+    assert client.post_form(path + "/cancel", page=path + "/cancel").status_code == 303
     assert [r.status for r in reminder_rows(app)] == [NotificationStatus.WITHDRAWN]
     clock.move_to(due_at(app, start) + timedelta(minutes=1))
     send_mail(runner)

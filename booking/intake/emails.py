@@ -1,5 +1,9 @@
 """The emails a consultation request owes: one small function each, rendering a .txt and an .html template."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel.dates import format_datetime
 from flask import current_app, render_template
 from flask_mail import Message
 
@@ -26,17 +30,53 @@ def staff_link(consultation: ConsultationRequest) -> str:
     return current_app.config["PUBLIC_BASE_URL"] + path
 
 
+@dataclass(frozen=True)
+class ChosenTimeSummary:
+    """What the clinic's email says of the time: its state, and when and with whom on the clinic's clock."""
+
+    state: str  # "held", "confirmed", "waitlist" or "none"
+    when: str = ""
+    short: str = ""
+    practitioner: str = ""
+
+    @property
+    def subject(self) -> str:
+        """The subject's tail: "held Tue 8 Dec 1:30 pm", "confirmed ...", "waitlist", "no time chosen"."""
+        if self.state in ("held", "confirmed"):
+            return f"{self.state} {self.short}"
+        return "waitlist" if self.state == "waitlist" else "no time chosen"
+
+
+def chosen_time(consultation: ConsultationRequest) -> ChosenTimeSummary:
+    appointment = consultation.appointment
+    if appointment is not None and appointment.holds_time:
+        state = "confirmed" if appointment.status is AppointmentStatus.CONFIRMED else "held"
+        return ChosenTimeSummary(state, when(appointment), _short(appointment.starts_at), appointment.practitioner.name)
+    if consultation.waitlist_entry is not None:
+        return ChosenTimeSummary("waitlist")
+    return ChosenTimeSummary("none")
+
+
+def _short(stored: datetime) -> str:
+    """'Tue 8 Dec 1:30 pm' on the clinic's clock, for a subject line."""
+    local = clinic_time(stored)
+    hour = local.hour % 12 or 12
+    return f"{format_datetime(local, 'EEE d MMM', locale='en')} {hour}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
+
+
 def notify_clinic(consultation: ConsultationRequest) -> Message:
-    """The clinic's notice of a new request, with every answer or only a link (NOTIFY_DETAILS)."""
+    """The clinic's notice of a new request, with every answer or only a link (NOTIFY_DETAILS); both say the time."""
+    time = chosen_time(consultation)
     context = {
         "req": consultation,
         "received": clinic_time(consultation.created_at),
         "link": staff_link(consultation),
+        "time": time,
     }
     if current_app.config["NOTIFY_DETAILS"] == "minimal":
         # No name, condition or description: health details stay inside the app.
         return Message(
-            subject=f"New consultation request [{consultation.reference}]",
+            subject=f"New consultation request [{consultation.reference}]: {time.subject}",
             recipients=list(current_app.config["CLINIC_EMAIL"]),
             body=render_template("email/clinic_new_request_minimal.txt", **context),
             html=render_template("email/clinic_new_request_minimal.html", **context),
@@ -46,7 +86,7 @@ def notify_clinic(consultation: ConsultationRequest) -> Message:
     if consultation.condition == "other":
         condition = "Something else"
     return Message(
-        subject=f"Dry needling consultation request: {condition} [{consultation.reference}]",
+        subject=f"Dry needling consultation request: {condition} [{consultation.reference}]: {time.subject}",
         recipients=list(current_app.config["CLINIC_EMAIL"]),
         reply_to=consultation.email,
         body=render_template("email/clinic_new_request.txt", **context),

@@ -13,7 +13,9 @@ from booking.appointments.service import TimeTaken, candidates, cells_taken, hol
 from booking.extensions import db
 from booking.i18n import current_language
 from booking.intake.emails import enqueue_request_emails
+from booking.lifecycle.operations import booked_at_intake
 from booking.models import ConsultationRequest
+from booking.states import AppointmentStatus
 
 # No 0/O, 1/I/L or U: easy to read aloud over the phone and to type back.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -107,7 +109,9 @@ def record_consultation_request(answers: dict, chosen: ChosenTime | None = None,
                     raise SQLAlchemyError("a resent form's first request kept vanishing")
                 continue
             if chosen:
-                hold_time_for(request_id, flagged, chosen.start, practitioners[0])
+                appointment = hold_time_for(request_id, flagged, chosen.start, practitioners[0])
+                if appointment.status is AppointmentStatus.CONFIRMED:
+                    booked_at_intake(request_id, appointment)
             elif waitlist:
                 join_waitlist(request_id)
             enqueue_request_emails(request_id)
