@@ -47,11 +47,16 @@ def enqueue(kind: str, **about) -> Notification:
     return notification
 
 
-def enqueue_for_request(request_id: int, *kinds: str) -> None:
-    """Owe one email of each kind about a stored request, as one plain insert: no ORM objects to flush."""
+def enqueue_for_request(request_id: int, *kinds: str, payloads: dict[str, dict] | None = None) -> None:
+    """Owe one email of each kind about a stored request, as one plain insert: no ORM objects to flush.
+
+    `payloads` gives a kind what it must remember of this moment (the email is built later, from it).
+    """
     for kind in kinds:
         if not is_registered(kind):
             raise UnknownEmailKind(kind)
+    payloads = payloads or {}
     db.session.execute(db.insert(Notification.__table__),
-                       [{"request_id": request_id, "kind": kind, "message_id": _message_id()} for kind in kinds])
+                       [{"request_id": request_id, "kind": kind, "message_id": _message_id(),
+                         "payload": payloads.get(kind, {})} for kind in kinds])
     _wake_watchers()
