@@ -45,12 +45,15 @@ system-packages:
 	fi
 
 # The embedded defaults, placeholder secret included, run only when development is said out loud.
+# Links in emails follow the port: PUBLIC_BASE_URL is http://127.0.0.1:$PORT unless it is set.
 run: export BOOKING_ENV ?= development
+run: PORT ?= 5000
+run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: setup
 	$(BIN)/flask --app booking db upgrade
 	@# A fresh machine shows bookable times: development seeds "Demo therapist" when there is no practitioner.
 	[ "$${BOOKING_ENV:-development}" != development ] || $(BIN)/flask --app booking seed-demo
-	$(BIN)/gunicorn --bind 127.0.0.1:$${PORT:-5000} --threads 4 --access-logfile - \
+	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --threads 4 --access-logfile - \
 		--access-logformat $(ACCESS_LOG_FORMAT) 'booking:create_app()'
 
 test: setup-test
