@@ -80,7 +80,7 @@ def test_book_confirm_move_cancel_is_one_life_the_desk_sees(app, desk, practitio
     inbox = desk.get("/staff").get_data(as_text=True)
     assert "0 new" in inbox and "Maria Lopez" in inbox
     agenda = desk.get("/staff/agenda?day=2027-03-08&view=week").get_data(as_text=True)
-    assert f"Maria Lopez\n      (<a" in agenda and reference in agenda
+    assert "Maria Lopez\n      (<a" in agenda and reference in agenda
 
     # The patient moves, then cancels (with a reason), from their private link.
     path = patient_path(app, reference)
