@@ -44,7 +44,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_logging(app)
 
     register_extensions(app)
-    register_cookie_session(app)
     register_blueprints(app)
     register_emails(app)
     register_errorhandlers(app)
@@ -146,7 +145,6 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from booking.extension_hooks import register_extension_hooks
     from booking.extensions import csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
@@ -155,13 +153,6 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    register_extension_hooks(app, limiter)
-
-
-def register_cookie_session(app: Flask) -> None:
-    from booking.cookie_session import CookieSession
-
-    app.session_interface = CookieSession()
 
 
 def register_blueprints(app: Flask) -> None:
