@@ -13,7 +13,6 @@ from booking.extensions import csrf, db, limiter
 from booking.i18n import current_language
 from booking.intake.forms import NO_TIME, ConsultationForm
 from booking.intake.service import ChosenTime, answers_from, find_by_reference, record_consultation_request
-from booking.outbox.worker import wake_outbox_worker
 
 bp = Blueprint("intake", __name__, url_prefix="/consultation")
 
@@ -79,7 +78,7 @@ def send_consultation_request():
         start = form.chosen_start()
         chosen = ChosenTime(start, form.chosen_practitioner()) if start else None
         try:
-            consultation, created = record_consultation_request(
+            consultation, _created = record_consultation_request(
                 answers_from(form), chosen, waitlist=form.slot.data == NO_TIME and bool(form.waitlist.data))
         except TimeTaken:
             db.session.rollback()
@@ -91,8 +90,6 @@ def send_consultation_request():
             db.session.rollback()
             current_app.logger.exception("Could not store a consultation request")
             return _form_page(form, 503, not_saved=True)
-        if created:
-            wake_outbox_worker(current_app)
         session["sent_reference"] = consultation.reference
         return redirect(url_for(".request_sent"), 303)
     return _form_page(form)
