@@ -107,9 +107,6 @@ class Config:
     CANCEL_CUTOFF_HOURS = _env_int("CANCEL_CUTOFF_HOURS", 24)
     # On: a request with no screening flags is confirmed at once; off: the front desk confirms each time.
     BOOKING_AUTO_CONFIRM = _env_bool("BOOKING_AUTO_CONFIRM", False)
-    # How many seconds a server process may reuse its drawing of the blank consultation form (and so the
-    # free times on it) before reading the times again; its own bookings redraw it at once. 0: every time.
-    FORM_PAGE_MAX_AGE_SECONDS = _env_int("FORM_PAGE_MAX_AGE_SECONDS", 2)
     # Development only: with no practitioner at all, add "Demo therapist" so `make run` shows times.
     SEED_DEMO_PRACTITIONER = True
 

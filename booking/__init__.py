@@ -18,12 +18,16 @@ WEAK_SECRETS = {"", PLACEHOLDER_SECRET, "changeme", "change-me", "secret", "dev"
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: load config, bind extensions, register blueprints, errors and commands."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(here)
+    checkout = os.path.isdir(os.path.join(root, "templates"))
     app = Flask(
         __name__,
-        instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(root, "instance"),
-        template_folder=os.path.join(root, "templates"),
+        # Installed (a wheel, `pip install .`): Flask's own instance folder under the environment's prefix.
+        instance_path=os.environ.get("INSTANCE_PATH") or (os.path.join(root, "instance") if checkout else None),
+        template_folder=os.path.join(root if checkout else here, "templates"),
     )
+    app.config["MIGRATIONS_DIRECTORY"] = os.path.join(root if checkout else here, "migrations")
     env = os.environ.get("BOOKING_ENV", "development")
     # Only an operator who said "development" (or a test) may run on the placeholder secret.
     explicit = "BOOKING_ENV" in os.environ
@@ -40,7 +44,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_logging(app)
 
     register_extensions(app)
-    register_cookie_session(app)
     register_blueprints(app)
     register_emails(app)
     register_errorhandlers(app)
@@ -142,22 +145,14 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from booking.extension_hooks import register_extension_hooks
     from booking.extensions import csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIRECTORY"])
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    register_extension_hooks(app, limiter)
-
-
-def register_cookie_session(app: Flask) -> None:
-    from booking.cookie_session import CookieSession
-
-    app.session_interface = CookieSession()
 
 
 def register_blueprints(app: Flask) -> None:
