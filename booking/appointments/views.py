@@ -19,7 +19,6 @@ from booking.appointments.slots import parse_slot_value, slot_label
 from booking.clock import clinic_zone
 from booking.i18n import current_language
 from booking.models import Appointment
-from booking.outbox.worker import wake_outbox_worker
 from booking.states import AppointmentStatus, RequestStatus, WaitlistStatus
 
 bp = Blueprint("appointments", __name__, url_prefix="/appointment")
@@ -116,7 +115,6 @@ def cancel(token: str):
         db.session.rollback()
         return _manage_page(appointment, token, CONFLICT, refused=True)
     db.session.commit()
-    wake_outbox_worker(current_app)
     flash(gettext("Your consultation is cancelled. We have emailed you to confirm, and told the clinic."))
     return redirect(url_for(".manage", token=token), 303)
 
@@ -130,7 +128,6 @@ def accept(token: str):
         db.session.rollback()
         return _manage_page(appointment, token, CONFLICT, refused=True)
     db.session.commit()
-    wake_outbox_worker(current_app)
     flash(gettext("Thank you: the time is confirmed. We have emailed you an invitation for your calendar."))
     return redirect(url_for(".manage", token=token), 303)
 
@@ -170,7 +167,6 @@ def change_time(token: str):
         db.session.rollback()
         return _manage_page(appointment, token, CONFLICT, refused=True)
     db.session.commit()
-    wake_outbox_worker(current_app)
     flash(gettext("Your consultation is now on %(when)s.", when=_when(appointment)))
     return redirect(url_for(".manage", token=token), 303)
 
@@ -221,7 +217,6 @@ def book_freed_time(token: str):
         db.session.rollback()
         return _freed_page("freed_not_waiting", consultation, start, CONFLICT)
     db.session.commit()
-    wake_outbox_worker(current_app)
     if appointment.status is AppointmentStatus.CONFIRMED:
         flash(gettext("The time is yours. We have emailed you a confirmation with an invitation for your calendar."))
     else:

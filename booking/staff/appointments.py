@@ -1,6 +1,6 @@
 """A request's held time at the front desk: confirm it, offer another, or release it. Each is a POST."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from booking.appointments.availability import active_practitioners, asked_week, week_of_times
@@ -12,7 +12,6 @@ from booking.extensions import db
 from booking.lifecycle import operations
 from booking.lifecycle.operations import NotAllowed, TimeTaken, by_staff
 from booking.models import Appointment, ConsultationRequest
-from booking.outbox.worker import wake_outbox_worker
 from booking.staff.guard import bp
 from booking.staff.service import find_request
 
@@ -57,9 +56,8 @@ def _refused(consultation: ConsultationRequest, exc: NotAllowed):
 
 
 def _committed() -> None:
-    """The view's one commit; the patient's email leaves at once, not at the next poll."""
+    """The view's one commit; the email it queued leaves at once (the outbox wakes on the commit)."""
     db.session.commit()
-    wake_outbox_worker(current_app)
 
 
 @bp.post("/requests/<reference>/time/confirm")

@@ -17,7 +17,6 @@ from booking.staff.guard import admin_required, bp
 from booking.lifecycle import operations
 from booking.lifecycle.operations import NotAllowed, by_staff
 from booking.lifecycle.workflow import WorkflowError, age, is_overdue
-from booking.outbox.worker import wake_outbox_worker
 from booking.staff.service import erase_request, find_request, header_counts, inbox_query
 from booking.states import RequestStatus
 
@@ -115,7 +114,6 @@ def update_status(reference: str):
             form.status.errors.append(str(exc))
         else:
             db.session.commit()
-            wake_outbox_worker(current_app)  # closing may have freed a time: the patient and the waitlist hear now
             flash(f"Marked {consultation.status.title.lower()}.")
             return redirect(url_for("staff.request_detail", reference=consultation.reference), 303)
     return _render_detail(consultation, status_form=form)
