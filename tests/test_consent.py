@@ -399,3 +399,26 @@ def test_spanish_page_and_pdf(app, client, clock):
     assert client.post_form(path + "/consent", SIGNED).status_code == 303
     [record] = rows(app)
     assert record.language == "es" and "neumotórax" in record.text
+
+
+def test_the_practitioner_command_sets_the_training_statement(app, runner):
+    with app.app_context():
+        make_practitioner()
+    result = runner.invoke(args=["practitioner", "training", "Avery Lee", "Level 2 dry needling, 2025."])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert "Avery Lee: Level 2 dry needling, 2025." in consent_text("en", make_practitioner_named("Avery Lee")).text
+
+
+def make_practitioner_named(name):
+    from booking.models import Practitioner
+    return db.session.execute(db.select(Practitioner).filter_by(name=name)).scalar_one()
+
+
+def test_erasing_a_request_erases_its_consent(app, client, booked, boss):
+    _, path, reference = booked
+    client.post_form(path + "/consent", SIGNED)
+    response = boss.post_form(f"/staff/requests/{reference}/erase", {"confirm_reference": reference},
+                              page=f"/staff/requests/{reference}")
+    assert response.status_code == 303
+    assert rows(app) == []
