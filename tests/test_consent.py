@@ -422,3 +422,14 @@ def test_erasing_a_request_erases_its_consent(app, client, booked, boss):
                               page=f"/staff/requests/{reference}")
     assert response.status_code == 303
     assert rows(app) == []
+
+
+def test_opening_the_consent_page_changes_nothing(app, client, booked):
+    """Mail scanners open every link: only a POST signs."""
+    from tests.appointment_helpers import snapshot
+    _, path, _ = booked
+    before = snapshot(app)
+    for _ in range(3):
+        assert client.get(path + "/consent").status_code == 200
+        assert client.head(path + "/consent").status_code == 200
+    assert snapshot(app) == before and rows(app) == []

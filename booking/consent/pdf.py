@@ -67,9 +67,9 @@ def _text(pdf: ConsentPdf, text: str) -> None:
 
 
 def _stamp(moment: datetime, language: str) -> str:
-    """A stored time on the clinic's clock, in the patient's words, with the zone's abbreviation."""
+    """A stored time on the clinic's clock, in the patient's words, then with its year and zone for the record."""
     aware = moment.replace(tzinfo=UTC)
-    return f"{slot_label(aware, clinic_zone(), language)} ({clinic_time(moment).strftime('%Z')})"
+    return f"{slot_label(aware, clinic_zone(), language)} ({clinic_time(moment).strftime('%Y-%m-%d %H:%M %Z')})"
 
 
 def signed_pdf(record: ConsentRecord) -> bytes:
