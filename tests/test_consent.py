@@ -433,3 +433,34 @@ def test_opening_the_consent_page_changes_nothing(app, client, booked):
         assert client.get(path + "/consent").status_code == 200
         assert client.head(path + "/consent").status_code == 200
     assert snapshot(app) == before and rows(app) == []
+
+
+def test_a_second_press_of_sign_keeps_one_signature(app, client, booked):
+    _, path, _ = booked
+    fields = client.hidden_fields(path + "/consent", path + "/consent")
+    first = client.post(path + "/consent", data={**fields, **SIGNED})
+    second = client.post(path + "/consent", data={**fields, **SIGNED})
+    assert first.status_code == second.status_code == 303
+    assert [r.sequence for r in rows(app)] == [1]
+    with app.app_context():
+        kinds = db.session.execute(db.select(Notification.kind).where(Notification.kind == "consent_signed")).all()
+    assert len(kinds) == 1
+
+
+def test_the_database_refuses_two_rows_with_one_number(app, booked):
+    """Two presses sent together both read no signature; the unique (appointment, sequence) keeps one."""
+    from sqlalchemy.exc import IntegrityError
+    from booking.consent import operations
+    appointment_id, _, _ = booked
+    with app.app_context():
+        appointment = db.session.get(Appointment, appointment_id)
+        operations.sign(appointment, language="en", screening=[], statements=["read"], typed_name="Maria Lopez",
+                        address="", user_agent="")
+        db.session.commit()
+        twin = ConsentRecord(consultation_request=appointment.consultation_request, appointment=appointment,
+                             sequence=1, action=ConsentAction.SIGNED, language="en", version="1", source_sha256="x",
+                             text="t", text_sha256="y", answers={}, appointment_starts_at=appointment.starts_at)
+        db.session.add(twin)
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()

@@ -21,6 +21,18 @@ class NotAllowed(Exception):
     """Nothing to sign, withdraw or review in the appointment's present state; the message says why."""
 
 
+class AlreadySigned(NotAllowed):
+    """Signed already (a second press of Sign): the page shows the signature."""
+
+
+def _next_sequence(appointment: Appointment) -> int:
+    """This row's number among the appointment's; a concurrent twin gets the same one and is refused."""
+    latest = db.session.execute(
+        db.select(db.func.max(ConsentRecord.sequence)).where(ConsentRecord.appointment_id == appointment.id)
+    ).scalar_one()
+    return (latest or 0) + 1
+
+
 def can_sign(appointment: Appointment) -> bool:
     """Once the time is confirmed, and until the appointment ends (the link stops working then)."""
     return appointment.status is AppointmentStatus.CONFIRMED
@@ -39,11 +51,14 @@ def sign(appointment: Appointment, *, language: str, screening: list[str], state
     """The patient's signature: the exact text shown, their answers and name; a flag tells the clinic."""
     if not can_sign(appointment):
         raise NotAllowed("The consent can be signed once the time is confirmed.")
+    if signed_consent(appointment) is not None:
+        raise AlreadySigned("The consent is signed already.")
     consultation = appointment.consultation_request
     shown = consent_text(language, appointment.practitioner)
     flags = [key for key in screening if key != "none"]
     record = ConsentRecord(
         consultation_request=consultation, appointment=appointment, action=ConsentAction.SIGNED,
+        sequence=_next_sequence(appointment),
         language=shown.language, version=shown.version, source_sha256=shown.source_sha256, text=shown.text,
         text_sha256=shown.sha256, answers={"screening": flags, "statements": list(statements)},
         flagged=bool(flags), typed_name=typed_name, appointment_starts_at=appointment.starts_at,
@@ -71,6 +86,7 @@ def withdraw(appointment: Appointment, *, address: str, user_agent: str) -> Cons
     consultation = appointment.consultation_request
     record = ConsentRecord(
         consultation_request=consultation, appointment=appointment, action=ConsentAction.WITHDRAWN,
+        sequence=_next_sequence(appointment),
         language=signed.language, version=signed.version, source_sha256=signed.source_sha256, text=signed.text,
         text_sha256=signed.text_sha256, answers={}, flagged=False, typed_name="",
         appointment_starts_at=appointment.starts_at, practitioner_name=appointment.practitioner.name,

@@ -7,6 +7,7 @@ needs no login and shows nothing to anyone without the link.
 from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext
+from sqlalchemy.exc import IntegrityError
 
 from booking.appointments.emails import when
 from booking.appointments.links import appointment_for
@@ -69,12 +70,16 @@ def sign(token: str):
         return _page(appointment, token, form, CONFLICT)
     if not form.validate():
         return _page(appointment, token, form)
-    record = operations.sign(
-        appointment, language=current_language(), screening=form.screening.data or [],
-        statements=form.confirmed_statements(), typed_name=form.full_name.data,
-        address=request.remote_addr or "", user_agent=request.user_agent.string,
-    )
-    db.session.commit()
+    try:
+        record = operations.sign(
+            appointment, language=current_language(), screening=form.screening.data or [],
+            statements=form.confirmed_statements(), typed_name=form.full_name.data,
+            address=request.remote_addr or "", user_agent=request.user_agent.string,
+        )
+        db.session.commit()
+    except (operations.AlreadySigned, IntegrityError):
+        db.session.rollback()  # a second press of Sign: the first one's signature stands, and the page shows it
+        return redirect(url_for(".sign_page", token=token), 303)
     wake_outbox_worker(current_app)
     if record.flagged:
         flash(gettext("Thank you: your consent is signed. Because you answered yes to a safety question, your "
@@ -89,10 +94,14 @@ def withdraw(token: str):
     appointment = _appointment(token)
     try:
         operations.withdraw(appointment, address=request.remote_addr or "", user_agent=request.user_agent.string)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # withdrawn by a twin press a moment ago
+        return redirect(url_for(".sign_page", token=token), 303)
     except operations.NotAllowed:
+        db.session.rollback()
         form = ConsentForm(formdata=None, data={"screening": appointment.consultation_request.raised_flags})
         return _page(appointment, token, form, CONFLICT)
-    db.session.commit()
     wake_outbox_worker(current_app)
     flash(gettext("Your consent is withdrawn, and we have told the clinic. You can sign again here at any time."))
     return redirect(url_for(".sign_page", token=token), 303)

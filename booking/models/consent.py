@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, event
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from booking.extensions import db
@@ -19,10 +19,14 @@ class ConsentRecord(db.Model):
     """
 
     __tablename__ = "consent_record"
+    # The n-th row of an appointment's consent is written once: two presses of Sign (or Withdraw) sent
+    # together both ask for the same number, and the database keeps only one.
+    __table_args__ = (UniqueConstraint("appointment_id", "sequence"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id", ondelete="CASCADE"), index=True)
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), index=True)
+    sequence: Mapped[int]
     action: Mapped[ConsentAction] = mapped_column(state(ConsentAction, "action", 16))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     language: Mapped[str] = mapped_column(String(8))

@@ -24,6 +24,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
     sa.Column('appointment_id', sa.Integer(), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('action', sa.Enum('signed', 'withdrawn', name='action', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),
@@ -40,7 +41,8 @@ def upgrade():
     sa.Column('user_agent', sa.String(length=200), nullable=False),
     sa.ForeignKeyConstraint(['appointment_id'], ['appointment.id'], name=op.f('fk_consent_record_appointment_id_appointment'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['request_id'], ['consultation_request.id'], name=op.f('fk_consent_record_request_id_consultation_request'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_record'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_record')),
+    sa.UniqueConstraint('appointment_id', 'sequence', name=op.f('uq_consent_record_appointment_id'))
     )
     with op.batch_alter_table('consent_record', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_consent_record_appointment_id'), ['appointment_id'], unique=False)
