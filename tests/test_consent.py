@@ -464,3 +464,11 @@ def test_the_database_refuses_two_rows_with_one_number(app, booked):
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
+
+
+def test_the_confirmation_email_links_to_the_consent(app, smtp, runner, booked):
+    _, path, _ = booked
+    send_mail(runner)
+    [confirmation] = with_subject(to(smtp.messages, PATIENT), "is confirmed")
+    assert path + "/consent" in confirmation.get_body(("plain",)).get_content()
+    assert path + "/consent" in confirmation.get_body(("html",)).get_content()
