@@ -109,3 +109,42 @@ def test_the_consent_pages_are_accessible(browser, live_app, viewport):  # noqa:
     expect(page.get_by_role("status")).to_contain_text("retirado")
     assert_accessible(page, "the withdrawn consent page")
     context.close()
+
+
+def test_staff_consent_panel_and_agenda_are_accessible(browser, live_app):  # noqa: F811
+    from tests.factories import make_staff
+    from tests.fixtures.staff import log_in
+
+    app, base = live_app
+    path = spanish_consent_path(app)
+    with app.app_context():
+        make_staff("desk@clinic.test")
+        from booking.models import Appointment
+        appointment = db.session.execute(db.select(Appointment)).scalar_one()
+        reference = appointment.consultation_request.reference
+        day = appointment.starts_at.date().isoformat()
+    patient = app.test_client()
+    fields = patient.hidden_fields(path, path)
+    signed = patient.post(path, data={**fields, "read": "y", "risks": "y", "alternatives": "y", "stop": "y",
+                                      "answers": "y", "full_name": "Maria Lopez", "screening": ["pregnancy"]})
+    assert signed.status_code == 303
+
+    desk = app.test_client()
+    assert log_in(desk, "desk@clinic.test").status_code == 303
+    cookie = desk.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
+    page = context.new_page()
+    page.goto(f"{base}/staff/requests/{reference}")
+    panel = page.get_by_role("region", name="Dry-needling consent")
+    expect(panel).to_contain_text("Signed with flags")
+    assert_accessible(page, "the request page with a signed consent")
+    panel.get_by_role("button", name="Reviewed with the patient").click()
+    expect(page.get_by_role("status")).to_contain_text("consent reviewed with the patient")
+    expect(page.get_by_role("region", name="Dry-needling consent")).to_contain_text(
+        "Reviewed with the patient by desk@clinic.test")
+    assert_accessible(page, "the request page after the review")
+    page.goto(f"{base}/staff/agenda?day={day}&view=week")
+    expect(page.get_by_text("Consent: signed with flags")).to_be_visible()
+    assert_accessible(page, "the agenda with consent states")
+    context.close()
