@@ -92,6 +92,7 @@ def test_a_new_version_is_read_from_the_clinics_folder_and_old_signatures_keep_t
     first_pdf = staff_client.get(f"/staff/requests/{reference}/consent.pdf").data
 
     (folder / "en" / "2.md").write_text("# Consent\nSecond words.\n", "utf-8")
+    clock.shift(timedelta(hours=1))  # opened later, the same PDF
     page = client.get(path + "/consent").get_data(as_text=True)
     assert "Second words." in page and "en/2" in page
     assert staff_client.get(f"/staff/requests/{reference}/consent.pdf").data == first_pdf
@@ -125,6 +126,8 @@ def test_the_page_asks_the_screening_again_with_the_requests_answers_ticked(app,
     assert 'value="blood_thinners" checked' in page and 'value="needle_fear" checked' in page
     assert 'value="pregnancy" checked' not in page
     assert "pneumothorax" in page and "Type your full name to sign" in page
+    for detail in ["heel", "plantar", "ankle", "pain level"]:  # only the safety questions are asked again
+        assert detail not in page.lower(), detail
 
 
 @pytest.mark.parametrize("changes, message", [
@@ -362,7 +365,9 @@ def test_withdrawing_adds_a_row_tells_the_clinic_and_shows_on_the_request_page(a
     assert response.status_code == 303
     assert [r.action for r in rows(app)] == [ConsentAction.SIGNED, ConsentAction.WITHDRAWN]
     send_mail(runner)
-    assert with_subject(smtp.messages, "Consent withdrawn")
+    [notice] = with_subject(smtp.messages, "Consent withdrawn")
+    assert reference in notice.get_body(("plain",)).get_content()
+    assert_no_health_words(notice.as_string())
     page = desk.get(f"/staff/requests/{reference}").get_data(as_text=True)
     assert "Withdrawn" in page and "withdrew their dry-needling consent" in page
     # Signing again is a third row; the page offers the form again.

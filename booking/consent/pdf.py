@@ -76,6 +76,8 @@ def signed_pdf(record: ConsentRecord) -> bytes:
     """What this patient signed, in the language they signed in (the caller sets it), as PDF bytes."""
     pdf = ConsentPdf(gettext("Consent text %(version)s, SHA-256 %(hash)s",
                              version=f"{record.language}/{record.version}", hash=record.text_sha256))
+    # Dated when signed, not when drawn: the same row makes the same PDF, byte for byte, whenever it is opened.
+    pdf.set_creation_date(record.at.replace(tzinfo=UTC))
     pdf.add_page()
     _header(pdf)
     consultation = record.consultation_request
