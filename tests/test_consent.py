@@ -1,5 +1,6 @@
 """The dry-needling consent: its versioned text, signing on the patient's link, the PDF, staff, reminders."""
 
+import hashlib
 import io
 from datetime import UTC, timedelta
 
@@ -9,7 +10,7 @@ from pypdf import PdfReader
 from booking.consent.forms import names_match
 from booking.consent.text import consent_text
 from booking.extensions import db
-from booking.models import Appointment, ConsentRecord, ConsentReview, ConsultationRequest, Notification, RequestEvent
+from booking.models import Appointment, ConsentRecord, ConsentReview, ConsultationRequest, Notification
 from booking.outbox.states import NotificationStatus
 from booking.states import ConsentAction
 from tests.appointment_helpers import (assert_no_health_words, book_next_week, manage_path, send_mail, to,
@@ -184,7 +185,6 @@ def test_signing_keeps_the_text_answers_and_name_and_emails_the_pdf(app, client,
     assert record.language == "en" and record.version == "1" and "pneumothorax" in record.text
     assert record.answers == {"screening": [], "statements": ["read", "risks", "alternatives", "stop", "answers"]}
     assert record.flagged is False and record.address == "127.0.0.1" and record.user_agent == "TestPhone/1.0"
-    import hashlib
     assert record.text_sha256 == hashlib.sha256(record.text.encode()).hexdigest()
 
     send_mail(runner)
@@ -477,3 +477,18 @@ def test_the_confirmation_email_links_to_the_consent(app, smtp, runner, booked):
     [confirmation] = with_subject(to(smtp.messages, PATIENT), "is confirmed")
     assert path + "/consent" in confirmation.get_body(("plain",)).get_content()
     assert path + "/consent" in confirmation.get_body(("html",)).get_content()
+
+
+def test_signing_and_a_twin_press_on_postgresql(make_app, postgres_url, smtp, clock):
+    """JSON answers, the CHECK on the action and the unique (appointment, sequence) on a real PostgreSQL."""
+    app = make_app(SQLALCHEMY_DATABASE_URI=postgres_url)
+    client = app.test_client()
+    with app.app_context():
+        path = manage_path(book_next_week())
+    fields = client.hidden_fields(path + "/consent", path + "/consent")
+    for _ in range(2):
+        assert client.post(path + "/consent", data={**fields, **SIGNED, "screening": ["pregnancy"]}).status_code == 303
+    [record] = rows(app)
+    assert record.answers["screening"] == ["pregnancy"] and record.sequence == 1
+    assert client.post_form(path + "/consent/withdraw", page=path + "/consent").status_code == 303
+    assert [r.sequence for r in rows(app)] == [1, 2]
