@@ -36,19 +36,6 @@ def is_signed(appointment: Appointment) -> bool:
     return consent_state(appointment) in (ConsentState.SIGNED, ConsentState.SIGNED_WITH_FLAGS)
 
 
-def states_for(appointments: list[Appointment]) -> dict[int, ConsentState]:
-    """The consent state of each appointment (by id) in one query, for the agenda."""
-    ids = [appointment.id for appointment in appointments]
-    latest: dict[int, ConsentRecord] = {}
-    if ids:
-        rows = db.session.execute(
-            db.select(ConsentRecord).where(ConsentRecord.appointment_id.in_(ids)).order_by(ConsentRecord.id)
-        ).scalars()
-        for record in rows:
-            latest[record.appointment_id] = record
-    return {appointment_id: state_of(latest.get(appointment_id)) for appointment_id in ids}
-
-
 def signed_consent(appointment: Appointment) -> ConsentRecord | None:
     """The latest signature, if it has not been withdrawn since."""
     record = latest_consent(appointment)
