@@ -148,3 +148,71 @@ def test_staff_consent_panel_and_agenda_are_accessible(browser, live_app):  # no
     expect(page.get_by_text("Consent: signed with flags")).to_be_visible()
     assert_accessible(page, "the agenda with consent states")
     context.close()
+
+
+def test_booked_confirmed_signed_in_spanish_and_read_by_staff(browser, live_app, smtp):  # noqa: F811
+    """The issue's whole story: the form books a time, staff confirm it, the confirmation email's consent
+    link is signed in Spanish on a phone with JavaScript off, the PDF reaches the patient and staff, and a
+    stranger gets no PDF."""
+    import re
+
+    from booking.models import ConsultationRequest, Practitioner
+    from tests.conftest import valid_answers
+    from tests.factories import make_staff
+    from tests.fixtures.staff import log_in
+
+    app, base = live_app
+    with app.app_context():
+        db.session.add(Practitioner(name="Avery Lee", hours="mon-sat 08:00-18:00"))
+        db.session.commit()
+        make_staff("desk@clinic.test")
+    patient = app.test_client()
+    form = patient.get("/es/consultation").get_data(as_text=True)
+    slot = next(v for v in re.findall(r'name="slot" type="radio" value="([^"]+)"', form) if v != "none")
+    sent = patient.post_form("/es/consultation", valid_answers(slot=slot, screening=["none"], language="es"))
+    assert sent.status_code == 303
+    with app.app_context():
+        reference = db.session.execute(db.select(ConsultationRequest.reference)).scalar_one()
+
+    desk = app.test_client()
+    assert log_in(desk, "desk@clinic.test").status_code == 303
+    request_page = f"/staff/requests/{reference}"
+    assert desk.post_form(f"{request_page}/time/confirm", page=request_page).status_code == 303
+
+    # Staff actions do not wake the sender yet (issue 18): send as an operator would.
+    assert app.test_cli_runner().invoke(args=["send-mail"]).exit_code == 0
+    wait_for_sent(app, "appointment_confirmed")
+    [confirmation] = [m for m in smtp.messages if "maria@example.org" in m["To"] and "confirmada" in m["Subject"]]
+    consent_link = re.search(r"(\S+/es/appointment/\S+/consent)", confirmation.get_body(("plain",)).get_content())
+    path = urlsplit(consent_link.group(1)).path
+
+    context = browser.new_context(viewport=PHONE_390, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base + path)
+    expect(page.get_by_text("neumotórax").first).to_be_visible()
+    for words in STATEMENTS:
+        page.get_by_label(words, exact=False).check()
+    page.get_by_label("Escriba su nombre completo para firmar").fill("Maria Lopez")
+    page.get_by_role("button", name="Firmar mi consentimiento").click()
+    expect(page.get_by_role("status")).to_contain_text("su consentimiento está firmado")
+    context.close()
+
+    wait_for_sent(app, "consent_signed")
+    [copy] = [m for m in smtp.messages if "maria@example.org" in m["To"] and "consentimiento firmado" in m["Subject"]]
+    [attachment] = [p for p in copy.iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert "neumotórax" in "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(attachment.get_payload(decode=True))).pages)
+
+    staff_page = desk.get(request_page).get_data(as_text=True)
+    pdf_path = re.search(r'href="([^"]+/consent\.pdf)"', staff_page).group(1)
+    response = desk.get(pdf_path)
+    assert response.mimetype == "application/pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    with app.app_context():
+        from booking.appointments.emails import when
+        from booking.models import Appointment
+        spoken = when(db.session.execute(db.select(Appointment)).scalar_one(), "es")
+    assert "Maria Lopez" in text and spoken in text and "neumotórax" in text
+
+    stranger = app.test_client().get(pdf_path)
+    assert stranger.mimetype != "application/pdf" and not stranger.data.startswith(b"%PDF")
