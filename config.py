@@ -105,6 +105,10 @@ class Config:
     BOOKING_HORIZON_DAYS = _env_int("BOOKING_HORIZON_DAYS", 42)
     REMINDER_HOURS_BEFORE = _env_int("REMINDER_HOURS_BEFORE", 24)
     CANCEL_CUTOFF_HOURS = _env_int("CANCEL_CUTOFF_HOURS", 24)
+    # An unsigned dry-needling consent gets one email asking to sign, this many hours before the time.
+    CONSENT_REMINDER_HOURS = _env_int("CONSENT_REMINDER_HOURS", 48)
+    # A folder with the clinic's own consent texts (en/<version>.md, es/<version>.md); empty: the shipped ones.
+    CONSENT_TEXT_DIR = os.environ.get("CONSENT_TEXT_DIR", "")
     # On: a request with no screening flags is confirmed at once; off: the front desk confirms each time.
     BOOKING_AUTO_CONFIRM = _env_bool("BOOKING_AUTO_CONFIRM", False)
     # Development only: with no practitioner at all, add "Demo therapist" so `make run` shows times.

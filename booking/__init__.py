@@ -159,6 +159,8 @@ def register_blueprints(app: Flask) -> None:
     from booking import i18n, templating
     from booking.phone import to_e164
     from booking.appointments.views import bp as appointments_bp
+    from booking.consent import staff_views  # noqa: F401 (adds the consent's routes to the staff blueprint)
+    from booking.consent.views import bp as consent_bp
     from booking.intake.views import bp as intake_bp
     from booking.public.views import bp as public_bp
     from booking.staff import bp as staff_bp
@@ -168,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     i18n.register_in_both_languages(app, intake_bp)
     app.register_blueprint(staff_bp)
     i18n.register_in_both_languages(app, appointments_bp)
+    i18n.register_in_both_languages(app, consent_bp)
     i18n.register(app)
     templating.register(app)
 
@@ -194,12 +197,14 @@ def register_blueprints(app: Flask) -> None:
 def register_emails(app: Flask) -> None:
     """Each feature tells the outbox how to build the emails it owns."""
     from booking.appointments.emails import register_emails as register_appointment_emails
+    from booking.consent.emails import register_emails as register_consent_emails
     from booking.intake.emails import register_emails as register_intake_emails
     from booking.lifecycle.emails import register_emails as register_lifecycle_emails
 
     register_intake_emails()
     register_appointment_emails()
     register_lifecycle_emails()
+    register_consent_emails()
 
 
 def register_security_headers(app: Flask) -> None:

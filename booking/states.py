@@ -45,3 +45,19 @@ class WaitlistStatus(RichStrEnum):
     WAITING = "waiting", "Waiting for a time"
     BOOKED = "booked", "Took a time"
     LEFT = "left", "No longer waiting"
+
+
+class ConsentAction(RichStrEnum):
+    """What a consent row records; a row is never changed, so a new signature or a withdrawal is a new row."""
+
+    SIGNED = "signed", "Signed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ConsentState(RichStrEnum):
+    """Where an appointment's consent stands, read from its latest row (not stored)."""
+
+    NOT_SIGNED = "not_signed", "Not signed"
+    SIGNED = "signed", "Signed"
+    SIGNED_WITH_FLAGS = "signed_with_flags", "Signed with flags"
+    WITHDRAWN = "withdrawn", "Withdrawn"

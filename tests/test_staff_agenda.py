@@ -103,7 +103,7 @@ def test_the_day_view_puts_each_time_on_its_local_day_across_the_clock_change(de
     sunday = desk_in_2027.get("/staff/agenda?day=2027-03-14&view=day").get_data(as_text=True)
     assert "Agenda: Sunday 14 March 2027" in sunday
     assert listed(sunday) == {
-        "Avery Lee": {None: [f"11:30 pm to 12:00 am: Maria Lopez ({diary['avery_sun_late']}) Confirmed"]},
+        "Avery Lee": {None: [f"11:30 pm to 12:00 am: Maria Lopez ({diary['avery_sun_late']}) Confirmed Consent: not signed"]},
         "Blake Moss": {None: [f"3:00 am to 3:30 am: Maria Lopez ({diary['blake_sun_early']}) Held for the clinic to confirm"]},
     }
     monday = listed(desk_in_2027.get("/staff/agenda?day=2027-03-15").get_data(as_text=True))
@@ -123,7 +123,7 @@ def test_the_week_view_runs_monday_to_sunday_with_a_heading_per_day(desk_in_2027
         "Thursday 11 March 2027": none,
         "Friday 12 March 2027": [f"9:00 am to 9:30 am: Maria Lopez ({diary['avery_fri']}) Held for the clinic to confirm"],
         "Saturday 13 March 2027": none,
-        "Sunday 14 March 2027": [f"11:30 pm to 12:00 am: Maria Lopez ({diary['avery_sun_late']}) Confirmed"],
+        "Sunday 14 March 2027": [f"11:30 pm to 12:00 am: Maria Lopez ({diary['avery_sun_late']}) Confirmed Consent: not signed"],
     }
     assert week["Blake Moss"]["Saturday 13 March 2027"] == [
         f"7:30 pm to 8:00 pm: Maria Lopez ({diary['blake_sat_evening']}) Held for the clinic to confirm"]

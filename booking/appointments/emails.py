@@ -10,6 +10,8 @@ from booking.appointments.calendar import appointment_ics
 from booking.appointments.links import manage_url, waitlist_url
 from booking.appointments.slots import slot_label
 from booking.clock import clinic_zone
+from booking.consent.queries import is_signed as consent_signed
+from booking.consent.reminders import schedule_consent_reminder, withdraw_consent_reminder
 from booking.extensions import db
 from booking.i18n import N_, in_language
 from booking.models import Appointment, ConsultationRequest, Notification, WaitlistEntry, utcnow
@@ -33,12 +35,12 @@ def when(appointment: Appointment, language: str = "en") -> str:
     return slot_label(appointment.starts_at.replace(tzinfo=UTC), clinic_zone(), language)
 
 
-def _appointment_message(template: str, subject: str, appointment: Appointment) -> Message:
+def _appointment_message(template: str, subject: str, appointment: Appointment, **context) -> Message:
     """A patient's email about their appointment: its time, the private link, and the cancellation cut-off."""
     consultation = appointment.consultation_request
     return patient_message(consultation, template, subject, when=when(appointment, consultation.language),
                            manage_link=manage_url(appointment),
-                           cutoff_hours=current_app.config["CANCEL_CUTOFF_HOURS"])
+                           cutoff_hours=current_app.config["CANCEL_CUTOFF_HOURS"], **context)
 
 
 def _with_calendar_file(message: Message, appointment: Appointment, method: str) -> Message:
@@ -115,7 +117,8 @@ def reminder(notification: Notification) -> Message | None:
             or notification.payload.get("starts_at") != appointment.starts_at.isoformat()
             or appointment.starts_at <= utcnow()):
         return None
-    return _appointment_message("appointment_reminder", N_("Reminder: your consultation"), appointment)
+    return _appointment_message("appointment_reminder", N_("Reminder: your consultation"), appointment,
+                                consent_signed=consent_signed(appointment))
 
 
 def waitlist_offer(notification: Notification) -> Message | None:
@@ -163,11 +166,13 @@ def _schedule_reminder(appointment: Appointment) -> None:
     remind_at = appointment.starts_at - timedelta(hours=current_app.config["REMINDER_HOURS_BEFORE"])
     enqueue(APPOINTMENT_REMINDER, consultation_request=consultation, send_after=max(remind_at, utcnow()),
             payload={"starts_at": appointment.starts_at.isoformat()})
+    schedule_consent_reminder(appointment)
 
 
 def withdraw_reminder(appointment: Appointment) -> None:
     if appointment.request_id is not None:
         withdraw_pending(APPOINTMENT_REMINDER, appointment.request_id)
+    withdraw_consent_reminder(appointment)
 
 
 def after_time_change(appointment: Appointment) -> None:

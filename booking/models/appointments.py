@@ -4,7 +4,7 @@ import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
@@ -27,6 +27,8 @@ class Practitioner(db.Model):
     hours: Mapped[str] = mapped_column(String(HOURS_SPEC_MAX), default="")
     # The secret in the private iCal feed URL; None once an administrator revokes it.
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # What the dry-needling consent says of their training ("Certified in dry needling by ..."); None: not told.
+    dry_needling_training: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     time_off: Mapped[list["TimeOff"]] = relationship(
