@@ -336,14 +336,15 @@ def test_signing_withdraws_the_consent_reminder_and_the_regular_one_says_signed(
 
 
 def test_moving_the_time_replaces_the_consent_reminder(app, client, clock, booked):
-    from booking.appointments import service
+    from booking.lifecycle import operations
     from tests.factories import first_free_time
     from tests.appointment_helpers import NEXT_WEEK
     appointment_id, _, _ = booked
     with app.app_context():
         appointment = db.session.get(Appointment, appointment_id)
         later = first_free_time(appointment.practitioner_id, NEXT_WEEK + timedelta(days=1)).start
-        service.move(appointment, later)
+        operations.move_time(appointment.consultation_request, later)
+        db.session.commit()
         reminders = db.session.execute(db.select(Notification).where(Notification.kind == "consent_reminder")
                                        .order_by(Notification.id)).scalars().all()
         assert [r.status for r in reminders] == [NotificationStatus.WITHDRAWN, NotificationStatus.PENDING]

@@ -12,9 +12,9 @@ from booking.consent.reminders import withdraw_consent_reminder
 from booking.consent.text import consent_text
 from booking.extensions import db
 from booking.intake.choices import all_choices
-from booking.models import Appointment, ConsentRecord, ConsentReview, ConsultationRequest, RequestEvent, StaffUser
+from booking.models import Appointment, ConsentRecord, ConsentReview, ConsultationRequest, RequestEvent, StaffUser, utcnow
 from booking.models.staff import ADDRESS_MAX, USER_AGENT_MAX
-from booking.states import AppointmentStatus, ConsentAction
+from booking.states import Actor, AppointmentStatus, ConsentAction
 
 
 class NotAllowed(Exception):
@@ -44,6 +44,7 @@ def _raise_flags(consultation: ConsultationRequest, flags: list[str]) -> None:
     order = [key for key in all_choices()["screening"] if key != "none"]
     consultation.screening_flags = [key for key in order if key in raised]
     consultation.flagged = True
+    consultation.attention_since = utcnow()  # in front of the desk until someone opens the request
 
 
 def sign(appointment: Appointment, *, language: str, screening: list[str], statements: list[str],
@@ -70,7 +71,7 @@ def sign(appointment: Appointment, *, language: str, screening: list[str], state
     if flags:
         _raise_flags(consultation, flags)
         note += " They answered yes to a screening question: talk it through before needling."
-    db.session.add(RequestEvent(consultation_request=consultation, note=note))
+    db.session.add(RequestEvent(consultation_request=consultation, actor=Actor.PATIENT, note=note))
     db.session.flush()
     withdraw_consent_reminder(appointment)
     emails.enqueue_signed(record)
@@ -93,7 +94,7 @@ def withdraw(appointment: Appointment, *, address: str, user_agent: str) -> Cons
         address=(address or "")[:ADDRESS_MAX], user_agent=(user_agent or "")[:USER_AGENT_MAX],
     )
     db.session.add(record)
-    db.session.add(RequestEvent(consultation_request=consultation,
+    db.session.add(RequestEvent(consultation_request=consultation, actor=Actor.PATIENT,
                                 note="The patient withdrew their dry-needling consent online."))
     db.session.flush()
     emails.enqueue_withdrawn(record)
