@@ -5,6 +5,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from booking.extensions import db
 from booking.i18n import current_language
+from booking.public.clinic_schema import clinic_json_ld
 from booking.public.language_help import language_notices
 from booking.public.page_cache import same_for_everyone
 from booking.models import utcnow
@@ -31,7 +32,7 @@ def rendered_once(template: str, **context) -> str:
 
 @bp.get("/")
 def dry_needling():
-    return rendered_once("public/dry_needling.html")
+    return rendered_once("public/dry_needling.html", clinic_json_ld=clinic_json_ld())
 
 
 @bp.get("/privacy")
