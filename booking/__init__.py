@@ -175,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
     from booking import i18n, templating
     from booking.phone import to_e164
     from booking.appointments.views import bp as appointments_bp
+    from booking.fhir.views import bp as fhir_bp
     from booking.intake.views import bp as intake_bp
     from booking.public.views import bp as public_bp
     from booking.staff import bp as staff_bp
@@ -184,6 +185,7 @@ def register_blueprints(app: Flask) -> None:
     i18n.register_in_both_languages(app, intake_bp)
     app.register_blueprint(staff_bp)
     i18n.register_in_both_languages(app, appointments_bp)
+    app.register_blueprint(fhir_bp)  # for other systems, not people: one language
     i18n.register(app)
     templating.register(app)
 
