@@ -37,3 +37,11 @@ class WaitlistStatus(RichStrEnum):
     WAITING = "waiting", "Waiting for a time"
     BOOKED = "booked", "Took a time"
     LEFT = "left", "No longer waiting"
+
+
+class Attendance(RichStrEnum):
+    """What happened at an appointment's time, marked by the front desk once the time has started."""
+
+    ARRIVED = "arrived", "Arrived"
+    NO_SHOW = "no_show", "No-show"
+    CANCELLED_LATE = "cancelled_late", "Cancelled late"

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from booking.appointments import emails
+from booking.appointments.attendance import attendance_after_patient_cancel
 from booking.appointments.availability import aware_now, practitioners_free_at
 from booking.appointments.slots import cells
 from booking.clock import to_stored
@@ -235,6 +236,8 @@ def release(appointment: Appointment) -> None:
 def cancel(appointment: Appointment, by_patient: bool = True) -> None:
     """Cancelled: the time is free at once, the clinic is told, the patient gets a cancellation."""
     _let_go(appointment, AppointmentStatus.CANCELLED, "This appointment was already cancelled.")
+    if by_patient:
+        attendance_after_patient_cancel(appointment)
     emails.enqueue_cancellation(appointment)
     db.session.commit()
     who = "the patient" if by_patient else "staff"

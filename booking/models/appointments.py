@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
 from booking.models.base import EMAIL_MAX, NAME_MAX, state, utcnow
-from booking.states import AppointmentStatus, WaitlistStatus
+from booking.states import AppointmentStatus, Attendance, WaitlistStatus
 
 HOURS_SPEC_MAX = 500
 
@@ -80,6 +80,9 @@ class Appointment(db.Model):
     manage_nonce: Mapped[str] = mapped_column(String(32), default=new_nonce)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Did the patient come? Marked once the time has started (booking/appointments/attendance.py); None until then.
+    attendance: Mapped[Attendance | None] = mapped_column(state(Attendance, "attendance", 16), index=True)
+    attendance_at: Mapped[datetime | None]
 
     consultation_request: Mapped["ConsultationRequest"] = relationship(back_populates="appointment")  # noqa: F821
     practitioner: Mapped[Practitioner] = relationship()
