@@ -8,13 +8,12 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from booking import create_app
 from booking.appointments import attendance, service
 from booking.extensions import db
 from booking.models import Appointment, RequestEvent, StaffUser
 from booking.states import AppointmentStatus, Attendance
 from booking.staff.service import create_staff
-from tests.factories import PASSWORD, make_appointment_at, make_practitioner, make_request
+from tests.factories import PASSWORD, make_appointment_at, make_practitioner
 from tests.fixtures.staff import log_in, set_up_two_step_in_browser
 from tests.test_browser import assert_accessible, assert_no_sideways_scroll, browser, live_app  # noqa: F401
 

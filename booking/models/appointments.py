@@ -4,7 +4,7 @@ import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
@@ -83,6 +83,8 @@ class Appointment(db.Model):
     # Did the patient come? Marked once the time has started (booking/appointments/attendance.py); None until then.
     attendance: Mapped[Attendance | None] = mapped_column(state(Attendance, "attendance", 16), index=True)
     attendance_at: Mapped[datetime | None]
+    # When the time first became confirmed (by the desk, the patient taking an offer, or at once); for the numbers.
+    confirmed_at: Mapped[datetime | None]
 
     consultation_request: Mapped["ConsultationRequest"] = relationship(back_populates="appointment")  # noqa: F821
     practitioner: Mapped[Practitioner] = relationship()
@@ -94,6 +96,14 @@ class Appointment(db.Model):
     def holds_time(self) -> bool:
         """Held, offered or confirmed: the time is this patient's and no one else's."""
         return self.status in AppointmentStatus.holding()
+
+
+@event.listens_for(Appointment.status, "set")
+def _remember_confirmation(appointment: Appointment, value, old_value, _initiator) -> None:
+    """Whoever confirms a time (the desk, the patient accepting an offer, auto-confirm), its first moment is kept."""
+    if value == AppointmentStatus.CONFIRMED and old_value != AppointmentStatus.CONFIRMED \
+            and appointment.confirmed_at is None:
+        appointment.confirmed_at = utcnow()
 
 
 class BookedCell(db.Model):
