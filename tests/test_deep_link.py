@@ -1,16 +1,26 @@
 """Deep links: /consultation?slot=<start with offset>&practitioner=<id> opens the form with that time chosen."""
 
+import json
 import re
 from datetime import datetime, timezone
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import time_machine
+
+from playwright.sync_api import expect
 
 from booking.extensions import db
 from booking.models import Appointment
 from tests.conftest import valid_answers
 from tests.test_booking_intake import add_practitioner, offered
+from tests.test_browser import (  # noqa: F401 (fixtures)
+    PHONE,
+    assert_accessible,
+    assert_no_sideways_scroll,
+    browser,
+    live_app,
+)
 
 # Wednesday 10 March 2027, 7:00 am in New York: the first bookable day is Thursday 11 March.
 NOW = datetime(2027, 3, 10, 12, 0, tzinfo=timezone.utc)
@@ -142,3 +152,51 @@ def test_a_taken_time_in_spanish(app, client):
     assert "Las horas libres más cercanas:" in page
     assert re.search(r'<a href="/es/consultation\?slot=2027-03-11T09:30:00-05:00#when">jueves 11 de marzo, 9:30</a>',
                      page), page
+
+
+def fill_required_answers(page) -> None:
+    """The questions the form requires (the picker's week may hold a Wednesday, so no preferred days here)."""
+    page.get_by_label("Full name").fill("Sam Okafor")
+    page.get_by_label("Email address").fill("sam@example.net")
+    page.get_by_label("Email", exact=True).check()
+    page.get_by_label("Lower back pain").check()
+    page.get_by_label("Tell us about the problem").fill("Aching low back after long days at a desk.")
+    page.get_by_label("None of these apply to me").check()
+    page.get_by_label("may contact me about this request").check()
+    page.get_by_label("I have read the privacy notice.").check()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_published_slots_link_in_chromium_then_a_nearest_time_is_sent(browser, live_app, javascript):  # noqa: F811
+    """From the FHIR Slot file to a held time, on a phone, with JavaScript on and off; axe-core clean."""
+    app, base = live_app
+    with time_machine.travel(NOW):
+        avery = add_practitioner(app)
+        taken = app.test_client()
+        assert taken.post_form("/consultation", valid_answers(slot=THU_9AM)).status_code == 303
+        slots = [json.loads(line) for line in app.test_client().get("/fhir/Slot.ndjson").get_data(as_text=True)
+                 .splitlines()]
+        by_start = {slot["start"]: slot for slot in slots}
+        assert by_start[THU_9AM]["status"] == "busy"
+        [link] = [e["valueUrl"] for e in by_start["2027-03-11T09:30:00-05:00"]["extension"]
+                  if e["url"].endswith("/booking-deep-link")]
+        context = browser.new_context(viewport=PHONE, java_script_enabled=javascript)
+        page = context.new_page()
+        # The busy slot's time, as a search result might still link it: the form says so and offers the nearest.
+        page.goto(f"{base}/consultation?slot={quote(THU_9AM)}&practitioner={avery}")
+        expect(page.get_by_role("status")).to_contain_text("Thursday 11 March, 9:00 am is no longer free.")
+        if javascript:
+            assert_accessible(page, "the form after a deep link to a taken time")
+            assert_no_sideways_scroll(page, "the form after a deep link to a taken time")
+        page.get_by_role("link", name="Thursday 11 March, 9:30 am").click()
+        picker = page.get_by_role("group", name="Choose a consultation time")
+        expect(picker.get_by_role("radio", name="Thursday 11 March, 9:30 am")).to_be_checked()
+        # The nearest time's link is the very deep link the Slot file publishes for it.
+        assert parse_qs(urlsplit(page.url).query) == parse_qs(urlsplit(link).query)
+        if javascript:
+            assert_accessible(page, "the form opened on a free time")
+        fill_required_answers(page)
+        page.get_by_role("button", name="Send my request").click()
+        expect(page.get_by_role("heading", name="Your time is held for you")).to_be_visible()
+        expect(page.get_by_text("Thursday 11 March, 9:30 am")).to_be_visible()
+        context.close()
