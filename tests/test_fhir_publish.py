@@ -179,9 +179,12 @@ def test_an_unchanged_publication_answers_304_and_a_change_gives_a_new_etag(clin
     monday = [json.loads(line) for line in changed.get_data(as_text=True).splitlines()
               if f'"Schedule/practitioner{clinic.ids["avery"]}"' in line and '"start":"2027-03-15' in line]
     assert len(monday) == 6 and {s["status"] for s in monday} == {"busy"}
-    # Time moves on: the files are made again for the new minute, and a start that came inside the notice
-    # period drops off (Thursday 9:00 is 12 hours away at 02:00 UTC).
-    newer = changed.headers["ETag"]
+    # Time moves on. Within one five minutes of the grid starts sit on, nothing can change: still 304.
+    clinic_clock.move_to(datetime(2027, 3, 10, 12, 1, tzinfo=timezone.utc))
+    newer = client.get("/fhir/Slot.ndjson").headers["ETag"]
+    clinic_clock.move_to(datetime(2027, 3, 10, 12, 4, 59, tzinfo=timezone.utc))
+    assert client.get("/fhir/Slot.ndjson", headers={"If-None-Match": newer}).status_code == 304
+    # Later a start comes inside the notice period and drops off (Thursday 9:00 is 12 hours away at 02:00 UTC).
     clinic_clock.move_to(datetime(2027, 3, 11, 2, 1, tzinfo=timezone.utc))
     later = client.get("/fhir/Slot.ndjson", headers={"If-None-Match": newer})
     assert later.status_code == 200

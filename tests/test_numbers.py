@@ -314,3 +314,10 @@ def test_the_first_moment_a_time_is_confirmed_is_kept(make_app, clinic_clock):
         at_once = service.hold_time(unflagged, datetime(2027, 3, 23, 14, 0, tzinfo=UTC), avery.id)
         db.session.commit()
         assert at_once.status is AppointmentStatus.CONFIRMED and at_once.confirmed_at == at("2027-03-17 17:00")
+
+
+def test_an_empty_clinic_has_numbers_too(app, boss):
+    page = boss.get("/staff/numbers").get_data(as_text=True)
+    assert "Nothing in these weeks yet." in page and page.count("<svg") == 5
+    rows = csv_rows(boss)
+    assert len(rows) == 1 + 13 and all(row[3:] == EMPTY_WEEK for row in rows[1:])

@@ -2,8 +2,8 @@
 
 Before each answer one cheap read asks for a stamp of everything the files depend on: the practitioners
 (their few rows whole: name, active, hours), the time off (count, highest id, latest written), the
-appointments (count, latest change) and the booked cells (count), and the clinic's clock to the minute
-(a start passes into the notice period, a new day enters the horizon). The stamp is also the ETag, so a
+appointments (count, latest change) and the booked cells (count), the end of the notice period on the
+5-minute grid (a start passes into it) and the clinic's date (a new day enters the horizon). The stamp is also the ETag, so a
 client that asks again with If-None-Match gets 304 until something changes. A booking, a cancellation, a
 move or new time off changes the stamp at once, on every server: no stale free time after a booking.
 """
@@ -16,7 +16,8 @@ from flask import current_app
 
 from booking.appointments.availability import aware_now
 from booking.extensions import db
-from booking.fhir.resources import Publication, build_publication
+from booking.clock import clinic_zone
+from booking.fhir.resources import Publication, build_publication, first_bookable
 from booking.models import Appointment, BookedCell, Practitioner, TimeOff
 
 _KEY = "fhir_publication"
@@ -37,7 +38,7 @@ def stamp(now: datetime) -> str:
     settings = [cfg[name] for name in ("PUBLIC_BASE_URL", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_TIMEZONE",
                                        "CONSULTATION_MINUTES", "BOOKING_MIN_NOTICE_HOURS", "BOOKING_HORIZON_DAYS")]
     parts = [[list(row) for row in practitioners], list(time_off), list(appointments), cells,
-             now.strftime("%Y-%m-%dT%H:%M"), settings]
+             first_bookable(now).isoformat(), now.astimezone(clinic_zone()).date().isoformat(), settings]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
 
 

@@ -15,7 +15,7 @@ from flask import current_app, url_for
 
 from booking.appointments.availability import active_practitioners, aware_now, free_times_by_practitioner, window
 from booking.appointments.hours import HoursSpecError, parse_hours
-from booking.appointments.slots import local_starts, slot_value
+from booking.appointments.slots import CELL_MINUTES, local_starts, slot_value
 from booking.clock import clinic_zone
 from booking.phone import to_e164
 
@@ -78,6 +78,17 @@ def service_type() -> list[dict]:
     }]
 
 
+def first_bookable(now: datetime) -> datetime:
+    """The notice period's end, rounded up to the 5-minute grid every start sits on.
+
+    A start is listed when it is at or after now + notice; on the grid that is the same as at or after
+    this instant, which moves only every five minutes, so the files (and their ETag) do too.
+    """
+    earliest = now + timedelta(hours=current_app.config["BOOKING_MIN_NOTICE_HOURS"])
+    floor = earliest.replace(second=0, microsecond=0) - timedelta(minutes=earliest.minute % CELL_MINUTES)
+    return floor if floor == earliest else floor + timedelta(minutes=CELL_MINUTES)
+
+
 def build_publication(now: datetime | None = None) -> Publication:
     """Every resource, read from the practitioners, their time off and the booked cells as they are now."""
     cfg = current_app.config
@@ -86,7 +97,7 @@ def build_publication(now: datetime | None = None) -> Publication:
     first_day, last_day = window(now)
     days = (last_day - first_day).days + 1
     length = timedelta(minutes=cfg["CONSULTATION_MINUTES"])
-    earliest = now + timedelta(hours=cfg["BOOKING_MIN_NOTICE_HOURS"])
+    earliest = first_bookable(now)
     free = free_times_by_practitioner(first_day, days, now=now)
     base = cfg["PUBLIC_BASE_URL"]
     phone = {"url": BOOKING_PHONE, "valueString": clinic_phone()}
