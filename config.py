@@ -121,6 +121,14 @@ class Config:
     CLINIC_ADDRESS = _env_list("CLINIC_ADDRESS", "120 Juniper Street|Suite 4|Springfield", sep="|")
     CLINIC_HOURS = _env_list("CLINIC_HOURS", "Monday to Friday, 7 am to 7 pm|Saturday, 8 am to 12 noon", sep="|")
     CLINIC_RESPONSE_TIME = os.environ.get("CLINIC_RESPONSE_TIME", "within one working day")
+    # The same address and hours in parts, as search engines (schema.org JSON-LD on the info page) and the
+    # FHIR Location read them. Opening hours as schema.org writes them: days Mo Tu We Th Fr Sa Su, 24-hour times.
+    CLINIC_STREET_ADDRESS = os.environ.get("CLINIC_STREET_ADDRESS", "120 Juniper Street, Suite 4")
+    CLINIC_LOCALITY = os.environ.get("CLINIC_LOCALITY", "Springfield")
+    CLINIC_REGION = os.environ.get("CLINIC_REGION", "OR")
+    CLINIC_POSTAL_CODE = os.environ.get("CLINIC_POSTAL_CODE", "97477")
+    CLINIC_OPENING_HOURS = _env_list("CLINIC_OPENING_HOURS", "Mo-Fr 07:00-19:00|Sa 08:00-12:00", sep="|")
+    CLINIC_ACCEPTING_NEW_PATIENTS = _env_bool("CLINIC_ACCEPTING_NEW_PATIENTS", True)
     # The same two, as Spanish-speaking patients read them.
     CLINIC_HOURS_ES = _env_list("CLINIC_HOURS_ES", "De lunes a viernes, de 7 a. m. a 7 p. m.|Sábados, de 8 a. m. a 12 del mediodía", sep="|")
     CLINIC_RESPONSE_TIME_ES = os.environ.get("CLINIC_RESPONSE_TIME_ES", "en un día hábil")

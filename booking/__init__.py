@@ -71,10 +71,21 @@ def _finish_config(app: Flask) -> None:
         raise RuntimeError("CLINIC_COUNTRY must be a two-letter country code, such as US or GB")
     if app.config["NOTIFY_DETAILS"] not in {"full", "minimal"}:
         raise RuntimeError("NOTIFY_DETAILS must be 'full' or 'minimal'")
+    _check_opening_hours(app.config["CLINIC_OPENING_HOURS"])
     _warn_if_limits_are_per_process(app)
     if app.config.get("PROXY_COUNT"):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def _check_opening_hours(lines: list[str]) -> None:
+    """The info page's JSON-LD reads them on every first render: refuse a typo at start, not on a patient's visit."""
+    from booking.public.clinic_schema import parse_opening_hours
+
+    try:
+        parse_opening_hours(lines)
+    except ValueError as exc:
+        raise RuntimeError(f"CLINIC_OPENING_HOURS: {exc}") from None
 
 
 def _warn_if_limits_are_per_process(app: Flask) -> None:
@@ -161,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     from booking.appointments.views import bp as appointments_bp
     from booking.consent import staff_views  # noqa: F401 (adds the consent's routes to the staff blueprint)
     from booking.consent.views import bp as consent_bp
+    from booking.fhir.views import bp as fhir_bp
     from booking.intake.views import bp as intake_bp
     from booking.public.views import bp as public_bp
     from booking.staff import bp as staff_bp
@@ -171,6 +183,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     i18n.register_in_both_languages(app, appointments_bp)
     i18n.register_in_both_languages(app, consent_bp)
+    app.register_blueprint(fhir_bp)  # for other systems, not people: one language
     i18n.register(app)
     templating.register(app)
 

@@ -61,3 +61,11 @@ class ConsentState(RichStrEnum):
     SIGNED = "signed", "Signed"
     SIGNED_WITH_FLAGS = "signed_with_flags", "Signed with flags"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Attendance(RichStrEnum):
+    """What happened at an appointment's time, marked by the front desk once the time has started."""
+
+    ARRIVED = "arrived", "Arrived"
+    NO_SHOW = "no_show", "No-show"
+    CANCELLED_LATE = "cancelled_late", "Cancelled late"

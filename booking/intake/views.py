@@ -1,5 +1,7 @@
 """The consultation request form and its confirmation page."""
 
+from datetime import date
+
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
@@ -11,6 +13,7 @@ from booking.appointments.emails import when
 from booking.appointments.service import TIME_TAKEN, TimeTaken
 from booking.extensions import csrf, db, limiter
 from booking.i18n import current_language
+from booking.intake.deep_link import read_deep_link
 from booking.intake.forms import NO_TIME, ConsultationForm
 from booking.intake.service import ChosenTime, answers_from, find_by_reference, record_consultation_request
 
@@ -31,17 +34,30 @@ def _offer_practitioners(form: ConsultationForm) -> None:
         form.practitioner.data = request.args.get("practitioner", "")
 
 
-def _time_picker(form: ConsultationForm) -> WeekOfTimes | None:
+def _time_picker(form: ConsultationForm, first_day: date | None = None) -> WeekOfTimes | None:
     """The week of free times to show, read when the page is drawn (None with no bookable practitioner)."""
     if not form.times_offered:
         return None
     asked = request.form.get("show_week") if request.method == "POST" else request.args.get("from")
-    return week_of_times(asked_week(asked), form.chosen_practitioner(), language=current_language())
+    return week_of_times(first_day or asked_week(asked), form.chosen_practitioner(), language=current_language())
 
 
-def _form_page(form: ConsultationForm, status: int = 200, **context):
+def _form_page(form: ConsultationForm, status: int = 200, first_day: date | None = None, **context):
     # Errors come back with 200, as browsers log any 4xx page as a console error.
-    return _no_store(render_template("intake/form.html", form=form, week=_time_picker(form), **context), status)
+    week = _time_picker(form, first_day)
+    return _no_store(render_template("intake/form.html", form=form, week=week, **context), status)
+
+
+def _deep_link_page(form: ConsultationForm):
+    """?slot=...&practitioner=...: the form with that time chosen if it is free, else the nearest free times."""
+    if not form.times_offered:
+        return _form_page(form)
+    if form.practitioner.data not in {choice.value for choice in form.practitioner.choices}:
+        form.practitioner.data = ""  # one no longer offered: look for the time with anyone
+    link = read_deep_link(request.args.get("slot"), form.chosen_practitioner(), current_language())
+    if link.chosen is not None:
+        form.slot.data = link.chosen.value
+    return _form_page(form, first_day=link.week, deep_link=link)
 
 
 def _posted_or_new_form() -> ConsultationForm:
@@ -54,12 +70,14 @@ def _posted_or_new_form() -> ConsultationForm:
 
 @bp.get("")
 def request_consultation():
-    """The form: blank on a first visit, or another week or practitioner (?from=, ?practitioner=).
+    """The form: blank on a first visit, another week or practitioner (?from=, ?practitioner=), or one time (?slot=).
 
     Drawn for every visit: it carries the visitor's own tokens and the free times as the database has them
     now, so a time taken on any server is gone from every server's form at the next view.
     """
     form = _posted_or_new_form()
+    if "slot" in request.args:
+        return _deep_link_page(form)
     return _form_page(form)
 
 

@@ -15,6 +15,7 @@ from flask import current_app
 
 from booking.appointments import emails as appointment_emails
 from booking.appointments import service
+from booking.appointments.attendance import attendance_after_patient_cancel
 from booking.appointments.emails import when
 from booking.appointments.service import NotAllowed, TimeTaken
 from booking.extensions import db
@@ -217,6 +218,8 @@ def cancel_time(consultation: ConsultationRequest, reason: str = "", by: By = PA
     appointment = _holding(consultation)
     was_with = _with(appointment)
     freed = service.let_go(appointment, AppointmentStatus.CANCELLED, "This appointment was already cancelled.")
+    if by.actor is Actor.PATIENT:
+        attendance_after_patient_cancel(appointment)  # inside CANCEL_CUTOFF_HOURS it counts as cancelled late
     appointment_emails.withdraw_reminder(appointment)
     appointment_emails.enqueue_patient_cancellation(appointment)
     offered_to = appointment_emails.offer_to_waitlist(appointment.practitioner_id, freed, consultation)

@@ -4,12 +4,12 @@ import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
 from booking.models.base import EMAIL_MAX, NAME_MAX, state, utcnow
-from booking.states import AppointmentStatus, WaitlistStatus
+from booking.states import AppointmentStatus, Attendance, WaitlistStatus
 
 HOURS_SPEC_MAX = 500
 
@@ -82,6 +82,11 @@ class Appointment(db.Model):
     manage_nonce: Mapped[str] = mapped_column(String(32), default=new_nonce)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Did the patient come? Marked once the time has started (booking/appointments/attendance.py); None until then.
+    attendance: Mapped[Attendance | None] = mapped_column(state(Attendance, "attendance", 16), index=True)
+    attendance_at: Mapped[datetime | None]
+    # When the time first became confirmed (by the desk, the patient taking an offer, or at once); for the numbers.
+    confirmed_at: Mapped[datetime | None]
 
     consultation_request: Mapped["ConsultationRequest"] = relationship(back_populates="appointment")  # noqa: F821
     practitioner: Mapped[Practitioner] = relationship()
@@ -93,6 +98,14 @@ class Appointment(db.Model):
     def holds_time(self) -> bool:
         """Held, offered or confirmed: the time is this patient's and no one else's."""
         return self.status in AppointmentStatus.holding()
+
+
+@event.listens_for(Appointment.status, "set")
+def _remember_confirmation(appointment: Appointment, value, old_value, _initiator) -> None:
+    """Whoever confirms a time (the desk, the patient accepting an offer, auto-confirm), its first moment is kept."""
+    if value == AppointmentStatus.CONFIRMED and old_value != AppointmentStatus.CONFIRMED \
+            and appointment.confirmed_at is None:
+        appointment.confirmed_at = utcnow()
 
 
 class BookedCell(db.Model):

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy.exc import SQLAlchemyError
 
 from booking.extensions import db
+from booking.public.clinic_schema import clinic_json_ld
 from booking.public.language_help import language_notices
 from booking.public.page_cache import same_for_everyone
 from booking.models import utcnow
@@ -24,7 +25,7 @@ def page_for_everyone(template: str, **context) -> str:
 
 @bp.get("/")
 def dry_needling():
-    return page_for_everyone("public/dry_needling.html")
+    return page_for_everyone("public/dry_needling.html", clinic_json_ld=clinic_json_ld())
 
 
 @bp.get("/privacy")
