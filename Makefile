@@ -6,14 +6,20 @@ CHROMIUM := /usr/bin/chromium
 # Path without query string, and no Referer: inbox searches (names, emails) stay out of the access log.
 ACCESS_LOG_FORMAT := '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss id=%({x-request-id}o)s'
 
-.PHONY: run test setup setup-test system-packages bench lighthouse translations bytecode
+.PHONY: run test check setup setup-test system-packages bench lighthouse translations bytecode lock
+# The lock: every library at the version CI tested, with its hashes (pip-tools). `make lock` refreshes it
+# after a change to pyproject.toml (PIP_COMPILE_ARGS=--upgrade moves every pin to the newest allowed);
+# tests/test_lock.py fails while the two disagree.
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# Exactly the lock, then the app itself without dependencies (its build compiles the catalogue, setup.py).
 setup: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	$(MAKE) translations bytecode
 
 # The Spanish catalogue is compiled from its .po on every setup, never committed as a .mo.
@@ -21,8 +27,14 @@ translations:
 	$(BIN)/pybabel compile --statistics -d booking/translations
 
 setup-test: $(BIN)/python system-packages
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	$(MAKE) translations bytecode
+
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(PIP_COMPILE) $(PIP_COMPILE_ARGS) --extra postgres -o requirements.txt pyproject.toml
+	$(PIP_COMPILE) $(PIP_COMPILE_ARGS) --extra postgres --extra test -o requirements-test.txt pyproject.toml
 
 # pip compiles the libraries it installs, not this editable checkout. Where PYTHONDONTWRITEBYTECODE is set
 # (as on this project's machines), every worker, flask command and test server would compile the app again
@@ -45,12 +57,15 @@ system-packages:
 	fi
 
 # The embedded defaults, placeholder secret included, run only when development is said out loud.
+# Links in emails follow the port: PUBLIC_BASE_URL is http://127.0.0.1:$PORT unless it is set.
 run: export BOOKING_ENV ?= development
+run: PORT ?= 5000
+run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: setup
 	$(BIN)/flask --app booking db upgrade
 	@# A fresh machine shows bookable times: development seeds "Demo therapist" when there is no practitioner.
 	[ "$${BOOKING_ENV:-development}" != development ] || $(BIN)/flask --app booking seed-demo
-	$(BIN)/gunicorn --bind 127.0.0.1:$${PORT:-5000} --threads 4 --access-logfile - \
+	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --threads 4 --access-logfile - \
 		--access-logformat $(ACCESS_LOG_FORMAT) 'booking:create_app()'
 
 test: setup-test

@@ -134,11 +134,12 @@ class Config:
     CANCEL_CUTOFF_HOURS = _env_int("CANCEL_CUTOFF_HOURS", 24)
     # A waitlist email's link works until the offered time starts, or this many hours, whichever is sooner.
     WAITLIST_OFFER_HOURS = _env_int("WAITLIST_OFFER_HOURS", 24)
+    # An unsigned dry-needling consent gets one email asking to sign, this many hours before the time.
+    CONSENT_REMINDER_HOURS = _env_int("CONSENT_REMINDER_HOURS", 48)
+    # A folder with the clinic's own consent texts (en/<version>.md, es/<version>.md); empty: the shipped ones.
+    CONSENT_TEXT_DIR = os.environ.get("CONSENT_TEXT_DIR", "")
     # On: a request with no screening flags is confirmed at once; off: the front desk confirms each time.
     BOOKING_AUTO_CONFIRM = _env_bool("BOOKING_AUTO_CONFIRM", False)
-    # How many seconds a server process may reuse its drawing of the blank consultation form (and so the
-    # free times on it) before reading the times again; its own bookings redraw it at once. 0: every time.
-    FORM_PAGE_MAX_AGE_SECONDS = _env_int("FORM_PAGE_MAX_AGE_SECONDS", 2)
     # Development only: with no practitioner at all, add "Demo therapist" so `make run` shows times.
     SEED_DEMO_PRACTITIONER = True
 
@@ -149,6 +150,14 @@ class Config:
     CLINIC_ADDRESS = _env_list("CLINIC_ADDRESS", "120 Juniper Street|Suite 4|Springfield", sep="|")
     CLINIC_HOURS = _env_list("CLINIC_HOURS", "Monday to Friday, 7 am to 7 pm|Saturday, 8 am to 12 noon", sep="|")
     CLINIC_RESPONSE_TIME = os.environ.get("CLINIC_RESPONSE_TIME", "within one working day")
+    # The same address and hours in parts, as search engines (schema.org JSON-LD on the info page) and the
+    # FHIR Location read them. Opening hours as schema.org writes them: days Mo Tu We Th Fr Sa Su, 24-hour times.
+    CLINIC_STREET_ADDRESS = os.environ.get("CLINIC_STREET_ADDRESS", "120 Juniper Street, Suite 4")
+    CLINIC_LOCALITY = os.environ.get("CLINIC_LOCALITY", "Springfield")
+    CLINIC_REGION = os.environ.get("CLINIC_REGION", "OR")
+    CLINIC_POSTAL_CODE = os.environ.get("CLINIC_POSTAL_CODE", "97477")
+    CLINIC_OPENING_HOURS = _env_list("CLINIC_OPENING_HOURS", "Mo-Fr 07:00-19:00|Sa 08:00-12:00", sep="|")
+    CLINIC_ACCEPTING_NEW_PATIENTS = _env_bool("CLINIC_ACCEPTING_NEW_PATIENTS", True)
     # The same two, as Spanish-speaking patients read them.
     CLINIC_HOURS_ES = _env_list("CLINIC_HOURS_ES", "De lunes a viernes, de 7 a. m. a 7 p. m.|Sábados, de 8 a. m. a 12 del mediodía", sep="|")
     CLINIC_RESPONSE_TIME_ES = os.environ.get("CLINIC_RESPONSE_TIME_ES", "en un día hábil")

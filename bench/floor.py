@@ -41,8 +41,6 @@ from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectFi
                      TelField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-import booking.rate_limit_storage  # noqa: F401  (the app's memory:// storage: no thread per hit)
-
 FORM = os.environ.get("FLOOR_FORM", "on") != "off"
 DURABLE = os.environ.get("FLOOR_DURABLE", "on") != "off"
 CHOICES = tomllib.loads((Path(__file__).resolve().parent.parent / "booking" / "intake" / "choices.toml").read_text())

@@ -15,12 +15,16 @@ from config import CONFIGS
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: load config, bind extensions, register blueprints, errors and commands."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(here)
+    checkout = os.path.isdir(os.path.join(root, "templates"))
     app = Flask(
         __name__,
-        instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(root, "instance"),
-        template_folder=os.path.join(root, "templates"),
+        # Installed (a wheel, `pip install .`): Flask's own instance folder under the environment's prefix.
+        instance_path=os.environ.get("INSTANCE_PATH") or (os.path.join(root, "instance") if checkout else None),
+        template_folder=os.path.join(root if checkout else here, "templates"),
     )
+    app.config["MIGRATIONS_DIRECTORY"] = os.path.join(root if checkout else here, "migrations")
     env = os.environ.get("BOOKING_ENV", "development")
     # Only an operator who said "development" (or the test suite) may run on the placeholder secret; only the
     # test suite, which passes TESTING in test_config (never read from the environment), may run as testing.
@@ -39,7 +43,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_logging(app)
 
     register_extensions(app)
-    register_cookie_session(app)
     register_blueprints(app)
     register_emails(app)
     register_errorhandlers(app)
@@ -62,10 +65,21 @@ def _finish_config(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     if not app.config.get("MAIL_FILE_DIR"):
         app.config["MAIL_FILE_DIR"] = os.path.join(app.instance_path, "mail")
+    _check_opening_hours(app.config["CLINIC_OPENING_HOURS"])
     _warn_if_limits_are_per_process(app)
     if app.config.get("PROXY_COUNT"):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def _check_opening_hours(lines: list[str]) -> None:
+    """The info page's JSON-LD reads them on every first render: refuse a typo at start, not on a patient's visit."""
+    from booking.public.clinic_schema import parse_opening_hours
+
+    try:
+        parse_opening_hours(lines)
+    except ValueError as exc:
+        raise RuntimeError(f"CLINIC_OPENING_HOURS: {exc}") from None
 
 
 def _warn_if_limits_are_per_process(app: Flask) -> None:
@@ -113,28 +127,23 @@ def owner_only(database: str) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from booking.extension_hooks import register_extension_hooks
     from booking.extensions import csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIRECTORY"])
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    register_extension_hooks(app, limiter)
-
-
-def register_cookie_session(app: Flask) -> None:
-    from booking.cookie_session import CookieSession
-
-    app.session_interface = CookieSession()
 
 
 def register_blueprints(app: Flask) -> None:
     from booking import i18n, templating
     from booking.phone import to_e164
     from booking.appointments.views import bp as appointments_bp
+    from booking.consent import staff_views  # noqa: F401 (adds the consent's routes to the staff blueprint)
+    from booking.consent.views import bp as consent_bp
+    from booking.fhir.views import bp as fhir_bp
     from booking.intake.views import bp as intake_bp
     from booking.public.views import bp as public_bp
     from booking.staff import bp as staff_bp
@@ -144,6 +153,8 @@ def register_blueprints(app: Flask) -> None:
     i18n.register_in_both_languages(app, intake_bp)
     app.register_blueprint(staff_bp)
     i18n.register_in_both_languages(app, appointments_bp)
+    i18n.register_in_both_languages(app, consent_bp)
+    app.register_blueprint(fhir_bp)  # for other systems, not people: one language
     i18n.register(app)
     templating.register(app)
 
@@ -170,13 +181,17 @@ def register_blueprints(app: Flask) -> None:
 def register_emails(app: Flask) -> None:
     """Each feature tells the outbox how to build the emails it owns."""
     from booking.appointments.emails import register_emails as register_appointment_emails
+    from booking.consent.emails import register_emails as register_consent_emails
     from booking.intake.emails import register_emails as register_intake_emails
+    from booking.lifecycle.emails import register_emails as register_lifecycle_emails
 
     from booking.staff.invitations import register_emails as register_staff_emails
 
     register_intake_emails()
     register_staff_emails()
     register_appointment_emails()
+    register_lifecycle_emails()
+    register_consent_emails()
 
 
 def register_security_headers(app: Flask) -> None:

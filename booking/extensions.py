@@ -10,8 +10,6 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-import booking.rate_limit_storage  # noqa: F401  (registers PacedMemoryStorage for memory://)
-
 # Named constraints, so Alembic's batch mode on SQLite can find them again.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -30,7 +28,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()
-# Storage comes from RATELIMIT_STORAGE_URI; limits are declared per view. memory:// is PacedMemoryStorage.
+# Storage comes from RATELIMIT_STORAGE_URI (limits' memory:// by default); limits are declared per view.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
 login_manager.login_view = "staff.login"

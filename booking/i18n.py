@@ -4,6 +4,8 @@ English pages keep their URLs. Each patient-facing blueprint is registered a sec
 named <blueprint>_es; `url_for` in templates then stays in the page's language by itself.
 """
 
+import os
+
 from babel.dates import format_date
 from flask import Blueprint, Flask, current_app, has_request_context, request, url_for
 from flask_babel import Babel, force_locale, get_locale
@@ -93,7 +95,24 @@ def day_label(day) -> str:
     return format_date(day, DAY_PATTERNS.get(language, DAY_PATTERNS["en"]), locale=language)
 
 
+class MissingCatalogue(RuntimeError):
+    """A language the app serves has no compiled catalogue: its pages would show English."""
+
+
+def require_catalogues(directory: str) -> None:
+    """Refuse to start when a served language lacks its .mo (compiled by the build, or `make translations`)."""
+    for language in LOCALES:
+        if language == DEFAULT_LOCALE:
+            continue
+        path = os.path.join(directory, language, "LC_MESSAGES", "messages.mo")
+        if not os.path.isfile(path):
+            raise MissingCatalogue(
+                f"No compiled {language} catalogue at {path}: /{language}/ pages would be in English. "
+                "Install with pip (the build compiles it) or run `make translations` in a checkout.")
+
+
 def register(app: Flask) -> None:
+    require_catalogues(os.path.join(app.root_path, "translations"))
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations",
                    default_domain="messages")
     app.jinja_env.globals.update(url_for=localized_url_for, alternates=alternates,

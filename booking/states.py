@@ -33,7 +33,39 @@ class AppointmentStatus(RichStrEnum):
         return frozenset({cls.HELD, cls.OFFERED, cls.CONFIRMED})
 
 
+class Actor(RichStrEnum):
+    """Who moved a request or its time: a staff member (named on the history line), the patient, or the app."""
+
+    STAFF = "staff", "Staff"
+    PATIENT = "patient", "The patient"
+    SYSTEM = "system", "The system"
+
+
 class WaitlistStatus(RichStrEnum):
     WAITING = "waiting", "Waiting for a time"
     BOOKED = "booked", "Took a time"
     LEFT = "left", "No longer waiting"
+
+
+class ConsentAction(RichStrEnum):
+    """What a consent row records; a row is never changed, so a new signature or a withdrawal is a new row."""
+
+    SIGNED = "signed", "Signed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ConsentState(RichStrEnum):
+    """Where an appointment's consent stands, read from its latest row (not stored)."""
+
+    NOT_SIGNED = "not_signed", "Not signed"
+    SIGNED = "signed", "Signed"
+    SIGNED_WITH_FLAGS = "signed_with_flags", "Signed with flags"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Attendance(RichStrEnum):
+    """What happened at an appointment's time, marked by the front desk once the time has started."""
+
+    ARRIVED = "arrived", "Arrived"
+    NO_SHOW = "no_show", "No-show"
+    CANCELLED_LATE = "cancelled_late", "Cancelled late"

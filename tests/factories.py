@@ -171,5 +171,8 @@ def make_confirmed_appointment(consultation: ConsultationRequest | None = None, 
     appointment = service.hold_time(consultation, start, practitioner.id)
     db.session.commit()
     if confirmed:
-        service.confirm(appointment)
+        from booking.lifecycle import operations
+
+        operations.confirm_time(consultation, operations.SYSTEM)
+        db.session.commit()
     return appointment

@@ -170,7 +170,7 @@ def test_auto_confirm_confirms_only_requests_without_screening_flags(make_app, f
         assert db.session.execute(db.select(Appointment.status)).scalar_one() is status
         kinds = sorted(db.session.execute(db.select(Notification.kind)).scalars())
     if status is AppointmentStatus.CONFIRMED:
-        assert kinds == ["appointment_confirmed", "appointment_reminder", "clinic_new_request",
+        assert kinds == ["appointment_confirmed", "appointment_reminder", "clinic_new_request", "consent_reminder",
                          "patient_acknowledgement"]
         assert "Your consultation is confirmed" in client.get("/consultation/sent").get_data(as_text=True)
     else:

@@ -263,7 +263,7 @@ def test_two_cancellations_at_once_send_one_cancellation(app):
     """Two tabs press Cancel together: the conditional update lets one through; one set of emails is owed."""
     import threading
 
-    from booking.appointments import service
+    from booking.lifecycle import operations
     from booking.models import Appointment, Notification
     from tests.factories import make_confirmed_appointment
 
@@ -277,9 +277,11 @@ def test_two_cancellations_at_once_send_one_cancellation(app):
             appointment = db.session.get(Appointment, appointment_id)
             barrier.wait()
             try:
-                service.cancel(appointment)
+                operations.cancel_time(appointment.consultation_request)
+                db.session.commit()
                 outcomes.append("cancelled")
-            except service.NotAllowed:
+            except operations.NotAllowed:
+                db.session.rollback()
                 outcomes.append("refused")
             finally:
                 db.session.remove()

@@ -48,3 +48,17 @@ def test_nginx_passes_one_forwarded_hop_for_proxy_count_one():
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
     assert "PROXY_COUNT=1" in (ROOT / "deploy" / "booking.env.example").read_text()
+
+
+@pytest.mark.parametrize("env, base_url, port", [
+    ({"PORT": "5088"}, "http://127.0.0.1:5088", "5088"),
+    ({}, "http://127.0.0.1:5000", "5000"),
+    ({"PORT": "5088", "PUBLIC_BASE_URL": "https://booking.clinic.example"}, "https://booking.clinic.example", "5088"),
+])
+def test_make_run_points_every_email_link_at_the_port_it_serves(env, base_url, port):
+    """`PORT=5088 make run` once mailed links to port 5000; PUBLIC_BASE_URL follows PORT unless it is set."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("PORT", "PUBLIC_BASE_URL", "MAKEFLAGS")}
+    plan = subprocess.run(["make", "-n", "run"], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True,
+                          timeout=60, check=True).stdout
+    [serve] = [line for line in plan.splitlines() if "gunicorn" in line]
+    assert f"PUBLIC_BASE_URL='{base_url}'" in serve and f"--bind 127.0.0.1:{port} " in serve

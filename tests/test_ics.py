@@ -65,7 +65,7 @@ def test_a_cancellation_removes_the_same_event_with_a_higher_sequence(app, clien
     _, path = booked
     send_mail(runner)
     confirmed = event_of(calendar_of(confirmations(smtp)[0]))
-    client.post(path + "/cancel", data=hidden_fields(client.get(path).get_data(as_text=True), path + "/cancel"))
+    client.post(path + "/cancel", data=hidden_fields(client.get(path + "/cancel").get_data(as_text=True), path + "/cancel"))
     send_mail(runner)
     [cancellation] = with_subject(to(smtp.messages, PATIENT), "is cancelled")
     calendar = calendar_of(cancellation)
@@ -89,7 +89,7 @@ def test_a_change_sends_an_update_with_the_same_uid_and_a_higher_sequence(app, c
     response = client.post_form(path + "/change", {"slot": new_time.value}, page=path + "/change")
     assert response.status_code == 303
     send_mail(runner)
-    updates = confirmations(smtp)
+    updates = confirmations(smtp) + with_subject(to(smtp.messages, PATIENT), "has moved")
     assert len(updates) == 2
     update = event_of(calendar_of(updates[1]))
     assert calendar_of(updates[1])["METHOD"] == "REQUEST"
@@ -104,7 +104,7 @@ def test_a_change_sends_an_update_with_the_same_uid_and_a_higher_sequence(app, c
 def test_every_patient_email_of_the_journey_is_free_of_health_details(app, client, smtp, runner, booked):
     _, path = booked
     send_mail(runner)
-    client.post_form(path + "/cancel", page=path)
+    client.post_form(path + "/cancel", page=path + "/cancel")
     send_mail(runner)
     patient_mail = to(smtp.messages, PATIENT)
     assert len(patient_mail) >= 2

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from booking.appointments.links import manage_token
+from booking.lifecycle import operations
 from booking.appointments.service import TIME_TAKEN
 from booking.extensions import db
 from booking.models import Appointment, BookedCell, Notification
@@ -69,7 +70,7 @@ def test_opening_the_link_any_number_of_times_changes_nothing(app, client, booke
 ])
 def test_forged_or_malformed_tokens_are_404_never_500(app, client, booked, token):
     _, real_path = booked
-    csrf = hidden_fields(client.get(real_path).get_data(as_text=True), real_path + "/cancel")
+    csrf = hidden_fields(client.get(real_path + "/cancel").get_data(as_text=True), real_path + "/cancel")
     before = snapshot(app)
     for path in (f"/appointment/{token}", f"/appointment/{token}/change", f"/appointment/freed/{token}"):
         response = client.get(path)
@@ -127,7 +128,7 @@ def test_cancelling_frees_the_time_at_once_for_another_patient(app, client, book
     appointment_id, path = booked
     start = appointment_row(app, appointment_id).starts_at.replace(tzinfo=UTC)
     practitioner_id = appointment_row(app, appointment_id).practitioner_id
-    fields = hidden_fields(client.get(path).get_data(as_text=True), path + "/cancel")
+    fields = hidden_fields(client.get(path + "/cancel").get_data(as_text=True), path + "/cancel")
     response = client.post(path + "/cancel", data=fields)
     assert response.status_code == 303 and response.headers["Location"].endswith(path)
     page = client.get(path).get_data(as_text=True)
@@ -138,7 +139,9 @@ def test_cancelling_frees_the_time_at_once_for_another_patient(app, client, book
     with app.app_context():
         kinds = db.session.execute(db.select(Notification.kind, Notification.status)
                                    .where(Notification.kind.like("%cancelled"))).all()
-        assert sorted(kind for kind, _ in kinds) == ["appointment_cancelled", "clinic_appointment_cancelled"]
+        assert sorted(kind for kind, _ in kinds) == ["appointment_cancelled"]
+        [notice] = db.session.execute(db.select(Notification).filter_by(kind="clinic_patient_action")).scalars()
+        assert notice.payload["action"] == "cancelled"
         # Another patient takes the very same time.
         from booking.appointments import service
 
@@ -231,17 +234,17 @@ def test_inside_the_cutoff_the_page_says_call_and_posts_are_refused(app, client,
 def test_an_offered_time_can_be_accepted(app, client, booked):
     appointment_id, path = booked
     with app.app_context():
-        from booking.appointments import service
-
         appointment = db.session.get(Appointment, appointment_id)
-        service.offer(appointment, first_free_time(None, NEXT_WEEK + timedelta(days=3)).start)
+        operations.offer_time(appointment.consultation_request, first_free_time(None, NEXT_WEEK + timedelta(days=3)).start,
+                              None, operations.SYSTEM)
+        db.session.commit()
     page = client.get(path).get_data(as_text=True)
     assert "Accept this time" in page and "Choose another time" in page
     response = client.post_form(path + "/accept", page=path)
     assert response.status_code == 303
     assert appointment_row(app, appointment_id).status is AppointmentStatus.CONFIRMED
     assert "Accept this time" not in client.get(path).get_data(as_text=True)
-    assert client.post_form(path + "/cancel", page=path).status_code == 303  # still cancellable after
+    assert client.post_form(path + "/cancel", page=path + "/cancel").status_code == 303  # still cancellable after
 
 
 # The whole journey in real Chromium, with JavaScript on and off, axe-core clean on every page it shows.
@@ -304,7 +307,11 @@ def test_manage_journey_in_chromium(browser, live_app, javascript):
     expect(page.get_by_role("status")).to_contain_text(f"now on {label}")
     page_ok("the manage page after a change")
 
-    page.get_by_role("button", name="Cancel this consultation").click()
+    page.get_by_role("link", name="Cancel this consultation").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Cancel your consultation on")
+    page_ok("the question before cancelling")
+    page.get_by_label("Would you like to tell us why? (optional)").fill("Feeling better")
+    page.get_by_role("button", name="Yes, cancel this consultation").click()
     expect(page.get_by_text("This consultation is cancelled")).to_be_visible()
     page_ok("the manage page after cancelling")
 
@@ -313,7 +320,7 @@ def test_manage_journey_in_chromium(browser, live_app, javascript):
     expect(page.get_by_role("heading", level=1)).to_have_text("A consultation time has come free")
     page_ok("the freed time page")
     page.get_by_role("button", name="Take this time").click()
-    expect(page.get_by_role("status")).to_contain_text("The time is yours")
+    expect(page.get_by_role("status")).to_contain_text("The time is held for you")
     page_ok("Sam's new manage page")
     page.goto(base + sam_link)
     expect(page.get_by_role("heading", level=1)).to_have_text("This link no longer works")
@@ -340,7 +347,10 @@ def test_the_offered_and_call_us_pages_are_accessible_in_chromium(browser, live_
             practitioner = make_practitioner()
             offered = make_confirmed_appointment(practitioner=practitioner,
                                                  start=first_free_time(practitioner.id, NEXT_WEEK).start)
-            service.offer(offered, first_free_time(practitioner.id, NEXT_WEEK + timedelta(days=3)).start)
+            operations.offer_time(offered.consultation_request,
+                                  first_free_time(practitioner.id, NEXT_WEEK + timedelta(days=3)).start, None,
+                                  operations.SYSTEM)
+            db.session.commit()
             offered_path = manage_path(offered)
             soon = make_confirmed_appointment(make_request(email="soon@example.org"), practitioner=practitioner,
                                               start=first_free_time(practitioner.id).start)

@@ -8,7 +8,7 @@ from booking.extensions import db
 
 ALL_TABLES = {"consultation_request", "notification", "staff_user", "request_event", "practitioner", "time_off",
               "appointment", "booked_cell", "waitlist_entry", "staff_session", "staff_recovery_code",
-              "sign_in_failure", "staff_event", "waitlist_offer"}
+              "sign_in_failure", "staff_event", "consent_record", "consent_review", "waitlist_offer"}
 
 
 def table_names(app) -> set[str]:

@@ -79,3 +79,85 @@ def test_a_marked_response_that_sets_a_cookie_or_fails_is_not_kept():
         for _ in range(2):
             assert b"".join(cache({"REQUEST_METHOD": "GET", "PATH_INFO": path}, lambda *a: None)) == b"page"
     assert calls == ["/cookie", "/cookie", "/missing", "/missing", "/kept"]
+
+
+class Unreadable:
+    """Stands in a template for something per-visitor; notes every attempt to read it."""
+
+    def __init__(self, name: str, reads: list):
+        self._name, self._reads = name, reads
+
+    def _read(self, *_args, **_kwargs):
+        self._reads.append(self._name)
+        return self
+
+    def _text(self):
+        self._reads.append(self._name)
+        return ""
+
+    __getattr__ = __call__ = __getitem__ = _read
+    __str__ = __html__ = _text
+
+    def __bool__(self):
+        self._reads.append(self._name)
+        return False
+
+    def __iter__(self):
+        self._reads.append(self._name)
+        return iter(())
+
+
+PER_VISITOR = ("session", "current_user", "csrf_token", "request", "g", "get_flashed_messages")
+
+
+def forbid_per_visitor_reads(app, reads: list) -> None:
+    """Run last, for the app and every blueprint: wins over Flask's own processor (request, g; registered
+    for each blueprint too), Flask-Login's (current_user) and Flask-WTF's (csrf_token); the session too."""
+    unreadable = lambda: {name: Unreadable(name, reads) for name in PER_VISITOR}  # noqa: E731
+    for processors in app.template_context_processors.values():
+        processors.append(unreadable)
+
+
+def _cached_paths(app) -> list[str]:
+    """Every page without URL arguments that its view marks for the cache."""
+    from flask import request
+
+    from booking.public.page_cache import MARK
+
+    marked = []
+
+    @app.after_request
+    def note_marked(response):
+        if request.environ.get(MARK):
+            marked.append(request.path)
+        return response
+
+    client = app.test_client()
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and not rule.arguments and rule.endpoint != "static":
+            client.get(rule.rule)
+    return marked
+
+
+def test_no_cached_page_reads_the_session_user_csrf_token_or_request(make_app):
+    paths = _cached_paths(make_app())
+    assert {"/", "/es/", "/privacy", "/es/privacy", "/language-help"} <= set(paths)
+    app = make_app()  # its cache is empty: every page below is rendered under the guard
+    reads: list[str] = []
+    forbid_per_visitor_reads(app, reads)
+    client = app.test_client()
+    for path in paths:
+        assert client.get(path).status_code == 200
+        assert reads == [], f"{path} is cached but its template reads {sorted(set(reads))}"
+
+
+def test_the_guard_sees_a_template_that_reads_per_visitor_values(app):
+    """The guard above can fail: a template reading the user or the token is caught."""
+    from flask import render_template_string
+
+    reads: list[str] = []
+    forbid_per_visitor_reads(app, reads)
+    with app.test_request_context("/"):
+        render_template_string("{% if current_user.is_authenticated %}hi{% endif %}{{ csrf_token() }}"
+                               "{{ request.args.get('q') }}{{ session['x'] }}")
+    assert set(reads) == {"current_user", "csrf_token", "request", "session"}

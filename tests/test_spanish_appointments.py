@@ -92,7 +92,7 @@ def test_the_same_link_without_es_stays_english(clinic, spanish_booking):
 def test_cancelling_under_es_confirms_in_spanish(clinic, spanish_booking):
     path, _, _ = spanish_booking
     client = clinic.test_client()
-    fields = hidden_fields(client.get(path).get_data(as_text=True), path + "/cancel")
+    fields = hidden_fields(client.get(path + "/cancel").get_data(as_text=True), path + "/cancel")
     response = client.post(path + "/cancel", data=fields)
     assert response.status_code == 303 and response.headers["Location"].endswith(path)
     page = parts(client.get(path))
@@ -137,7 +137,7 @@ def test_the_freed_time_pages_under_es_are_spanish(clinic, spanish_booking):
     taken = parts(client.get(link))  # Maria still holds it
     assert taken.lang == "es" and taken.headings["h1"] == ["Otra persona fue más rápida"]
     assert "jueves 11 de marzo, 9:00" in taken.text
-    fields = hidden_fields(client.get(path).get_data(as_text=True), path + "/cancel")
+    fields = hidden_fields(client.get(path + "/cancel").get_data(as_text=True), path + "/cancel")
     assert client.post(path + "/cancel", data=fields).status_code == 303
     free = parts(client.get(link))
     assert free.headings["h1"] == ["Se ha liberado una hora de consulta"]
@@ -145,7 +145,7 @@ def test_the_freed_time_pages_under_es_are_spanish(clinic, spanish_booking):
     fields = hidden_fields(client.get(link).get_data(as_text=True), link)
     booked = client.post(link, data=fields)
     assert booked.status_code == 303 and booked.headers["Location"].startswith("/es/appointment/")
-    assert "La hora es suya." in parts(client.get(booked.headers["Location"])).text
+    assert "Le reservamos la hora." in parts(client.get(booked.headers["Location"])).text
     used = parts(client.get(link))  # used once: it opens nothing now, not even the appointment it booked
     assert used.headings["h1"] == ["Este enlace ya no funciona"]
     assert "Ver su consulta" not in used.text
@@ -185,7 +185,10 @@ def test_the_spanish_manage_page_in_chromium_is_accessible(browser, live_app):
         assert_accessible(page, "the Spanish change picker showing an error")
         assert_no_sideways_scroll(page, "the Spanish change picker")
         page.get_by_role("link", name="Mantener mi hora actual").click()
-        page.get_by_role("button", name="Cancelar esta consulta").click()
+        page.get_by_role("link", name="Cancelar esta consulta").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("¿Cancelar su consulta del")
+        assert_accessible(page, "the Spanish question before cancelling")
+        page.get_by_role("button", name="Sí, cancelar esta consulta").click()
         expect(page.get_by_role("status")).to_contain_text("Su consulta está cancelada.")
         assert_accessible(page, "the Spanish manage page after cancelling")
     finally:

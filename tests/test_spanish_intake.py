@@ -9,7 +9,7 @@ import time_machine
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from booking.appointments import service
+from booking.lifecycle import operations
 from booking.extensions import db
 from booking.intake.forms import ConsultationForm
 from booking.models import Appointment, ConsultationRequest
@@ -162,7 +162,9 @@ def test_a_spanish_patients_confirmed_time_arrives_in_spanish_with_a_spanish_inv
     sent = client.get("/es/consultation/sent").get_data(as_text=True)
     assert "Su hora está reservada" in sent and "jueves 11 de marzo, 9:00" in sent
     with app.app_context():
-        service.confirm(db.session.execute(db.select(Appointment)).scalar_one())
+        operations.confirm_time(db.session.execute(db.select(Appointment)).scalar_one().consultation_request,
+                                operations.SYSTEM)
+        db.session.commit()
         reference = db.session.execute(db.select(ConsultationRequest.reference)).scalar_one()
     assert runner.invoke(args=["send-mail"]).exit_code == 0
     [email] = [m for m in smtp.messages if m["Subject"].startswith("Su consulta está confirmada")]

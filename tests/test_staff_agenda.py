@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from booking.appointments import service
+from booking.lifecycle import operations
 from booking.extensions import db
 from booking.models import Practitioner
 from booking.staff.service import create_staff
@@ -77,7 +77,8 @@ def diary(app, staff):
             appointment = make_appointment(start, practitioner=db.session.get(Practitioner, practitioner),
                                            consultation=consultation, status=status)
             if release:
-                service.release(appointment)
+                operations.release_time(consultation, operations.SYSTEM)
+                db.session.commit()
             return consultation.reference
 
         return {
@@ -102,14 +103,14 @@ def test_the_day_view_puts_each_time_on_its_local_day_across_the_clock_change(de
     sunday = desk_in_2027.get("/staff/agenda?day=2027-03-14&view=day").get_data(as_text=True)
     assert "Agenda: Sunday 14 March 2027" in sunday
     assert listed(sunday) == {
-        "Avery Lee": {None: [f"11:30 pm to 12:00 am: {diary['avery_sun_late']} Confirmed"]},
-        "Blake Moss": {None: [f"3:00 am to 3:30 am: {diary['blake_sun_early']} Held for the clinic to confirm"]},
+        "Avery Lee": {None: [f"11:30 pm to 12:00 am: Maria Lopez ({diary['avery_sun_late']}) Confirmed Consent: not signed"]},
+        "Blake Moss": {None: [f"3:00 am to 3:30 am: Maria Lopez ({diary['blake_sun_early']}) Held for the clinic to confirm"]},
     }
     monday = listed(desk_in_2027.get("/staff/agenda?day=2027-03-15").get_data(as_text=True))
-    assert monday == {"Avery Lee": {None: [f"9:00 am to 9:30 am: {diary['avery_mon']} Another time offered"]},
+    assert monday == {"Avery Lee": {None: [f"9:00 am to 9:30 am: Maria Lopez ({diary['avery_mon']}) Another time offered"]},
                       "Blake Moss": {None: ["No consultations."]}}
     friday = listed(desk_in_2027.get("/staff/agenda?day=2027-03-12").get_data(as_text=True))
-    assert friday["Avery Lee"] == {None: [f"9:00 am to 9:30 am: {diary['avery_fri']} Held for the clinic to confirm"]}
+    assert friday["Avery Lee"] == {None: [f"9:00 am to 9:30 am: Maria Lopez ({diary['avery_fri']}) Held for the clinic to confirm"]}
     assert friday["Blake Moss"] == {None: ["No consultations."]}  # a released time is not in the diary
     assert "Casey Inactive" not in friday
 
@@ -120,17 +121,17 @@ def test_the_week_view_runs_monday_to_sunday_with_a_heading_per_day(desk_in_2027
     assert week["Avery Lee"] == {
         "Monday 8 March 2027": none, "Tuesday 9 March 2027": none, "Wednesday 10 March 2027": none,
         "Thursday 11 March 2027": none,
-        "Friday 12 March 2027": [f"9:00 am to 9:30 am: {diary['avery_fri']} Held for the clinic to confirm"],
+        "Friday 12 March 2027": [f"9:00 am to 9:30 am: Maria Lopez ({diary['avery_fri']}) Held for the clinic to confirm"],
         "Saturday 13 March 2027": none,
-        "Sunday 14 March 2027": [f"11:30 pm to 12:00 am: {diary['avery_sun_late']} Confirmed"],
+        "Sunday 14 March 2027": [f"11:30 pm to 12:00 am: Maria Lopez ({diary['avery_sun_late']}) Confirmed Consent: not signed"],
     }
     assert week["Blake Moss"]["Saturday 13 March 2027"] == [
-        f"7:30 pm to 8:00 pm: {diary['blake_sat_evening']} Held for the clinic to confirm"]
+        f"7:30 pm to 8:00 pm: Maria Lopez ({diary['blake_sat_evening']}) Held for the clinic to confirm"]
     assert week["Blake Moss"]["Sunday 14 March 2027"] == [
-        f"3:00 am to 3:30 am: {diary['blake_sun_early']} Held for the clinic to confirm"]
+        f"3:00 am to 3:30 am: Maria Lopez ({diary['blake_sun_early']}) Held for the clinic to confirm"]
     after = listed(desk_in_2027.get("/staff/agenda?day=2027-03-15&view=week").get_data(as_text=True))
     assert after["Avery Lee"]["Monday 15 March 2027"] == [
-        f"9:00 am to 9:30 am: {diary['avery_mon']} Another time offered"]
+        f"9:00 am to 9:30 am: Maria Lopez ({diary['avery_mon']}) Another time offered"]
 
 
 def test_links_page_by_day_and_week_and_lead_to_each_request(desk_in_2027, diary):
@@ -179,9 +180,9 @@ def test_the_agenda_in_chromium_with_axe(browser, live_app):  # noqa: F811
     page.goto(f"{base}/staff/agenda?day=2027-03-15&view=week")
     region = page.get_by_role("region", name="Avery Lee")
     expect(region.get_by_role("heading", name="Monday 15 March 2027")).to_be_visible()
-    expect(region.get_by_role("listitem")).to_contain_text(f"9:00 am to 9:30 am: {reference}")
+    expect(region.get_by_role("listitem")).to_contain_text(f"9:00 am to 9:30 am: Maria Lopez ({reference})")
     assert_accessible(page, "the agenda for a week")
     assert_no_sideways_scroll(page, "the agenda for a week")
     region.get_by_role("link", name=reference).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Request {reference}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Maria Lopez ({reference})")
     context.close()

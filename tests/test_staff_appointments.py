@@ -181,7 +181,7 @@ def test_offer_moves_the_cells_and_the_patient_gets_the_manage_link(app, desk, h
     assert label_of(app, new_value) in email.get_body(("plain",)).get_content()
     assert_no_health_details(email)
     assert history(app, reference) == [(f"Offered another time: {label_of(app, new_value)} with Avery Lee "
-                                        f"(was {label_of(app, old_value)}).", "desk@clinic.test")]
+                                        f"(was {label_of(app, old_value)} with Avery Lee).", "desk@clinic.test")]
 
 
 def test_offering_a_time_someone_just_took_says_so_with_fresh_times(app, desk, held):
@@ -296,7 +296,7 @@ def test_release_frees_the_time_and_the_request_is_plain_again(app, desk, held):
     assert f"Released {label_of(app, value)}. This is a plain request again." in shown
     assert "Consultation time" not in shown and "Release the time" not in shown
     assert label_of(app, value) not in desk.get("/staff").get_data(as_text=True)
-    assert history(app, reference) == [(f"Released the time {label_of(app, value)}.", "desk@clinic.test")]
+    assert history(app, reference) == [(f"Released the time {label_of(app, value)} with Avery Lee.", "desk@clinic.test")]
     # Nothing is left to act on.
     assert desk.post(f"{page}/time/confirm", data={"csrf_token": desk.csrf_token(page)}).status_code == 404
     assert desk.get(f"{page}/time/offer").status_code == 404

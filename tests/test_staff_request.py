@@ -14,14 +14,14 @@ def test_status_workflow_and_audit_trail(app, desk, reference):
     def move(status, **extra):
         return desk.post_form(f"{page}/status", {"status": status, **extra}, page=page)
 
-    # new -> scheduled skips a step: refused, with a message.
-    refused = move("scheduled")
-    assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
     assert move("contacted", note="Spoke on the phone").status_code == 303
     assert move("scheduled").status_code == 303
     missing_reason = move("closed")
     assert "Choose why the request is being closed." in missing_reason.get_data(as_text=True)
     assert move("closed", closed_reason="booked").status_code == 303
+    # closed -> scheduled skips a step: refused, with a message.
+    refused = move("scheduled")
+    assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
 
     assert desk.post_form(f"{page}/notes", {"note": "Booked for Tuesday 9am"}, page=page).status_code == 303
 
@@ -36,13 +36,13 @@ def test_status_workflow_and_audit_trail(app, desk, reference):
         (None, None, None, "Booked for Tuesday 9am", "desk@clinic.test"),  # a note: no states
     ]
     html = desk.get(page).get_data(as_text=True)
-    assert "marked contacted (was new)" in html and "marked closed (was scheduled), booked a consultation" in html
+    assert "Marked contacted (was new)" in html and "Marked closed (was scheduled), booked a consultation" in html
     assert "Booked for Tuesday 9am" in html and "desk@clinic.test" in html
 
 
 def test_request_page_shows_every_answer_flags_first_with_contact_links(desk, reference):
     page = desk.get(f"/staff/requests/{reference}").get_data(as_text=True)
-    assert page.index("Safety screening: 2 flags") < page.index("Maria Lopez")
+    assert page.index("Safety screening: 2 flags") < page.index("maria@example.org")
     for answer in ["I take blood thinners or have a bleeding disorder", "Plantar fasciitis", "Ankle or foot",
                    "Left", "3 to 12 months", "Sharp heel pain", "Tuesday, Thursday", "Morning"]:
         assert answer in page, answer
@@ -63,7 +63,7 @@ def test_minimal_notification_carries_no_health_details_and_its_link_works_after
                    "Plantar", "blood thinners", "needle", "heel"]:
         assert detail not in whole, detail
     assert clinic["Reply-To"] is None
-    assert clinic["Subject"] == f"New consultation request [{reference}]"
+    assert clinic["Subject"] == f"New consultation request [{reference}]: no time chosen"
     text = clinic.get_body(("plain",)).get_content()
     assert "SAFETY SCREENING: FLAGS RAISED" in text
     link = f"https://booking.clinic.test/staff/requests/{reference}"

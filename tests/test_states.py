@@ -12,15 +12,27 @@ from booking.extensions import db
 from booking.models import ConsultationRequest, RequestEvent
 from booking.outbox.states import NotificationStatus
 from booking.states import CloseReason, RequestStatus
-from booking.staff.service import change_status, create_staff
-from booking.staff.workflow import TRANSITIONS, WorkflowError
+from booking.lifecycle import operations
+from booking.staff.service import create_staff
+from booking.lifecycle.workflow import TRANSITIONS, WorkflowError
+
+
+def change_status(consultation, to_status, staff, closed_reason=None):
+    """A status chosen by a staff member, committed once as the view does; a refusal leaves nothing."""
+    try:
+        event = operations.change_status(consultation, to_status, operations.by_staff(staff), closed_reason)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return event
 
 BEFORE = "5f2ac14a223e"
 STATE_CHECKS = {
     "consultation_request": {"ck_consultation_request_status", "ck_consultation_request_closed_reason"},
     "notification": {"ck_notification_status"},
     "request_event": {"ck_request_event_from_status", "ck_request_event_to_status",
-                      "ck_request_event_closed_reason"},
+                      "ck_request_event_closed_reason", "ck_request_event_actor"},
 }
 # (table, column, a valid value): each column is tried with a typo of its own.
 STATE_COLUMNS = [
@@ -30,6 +42,7 @@ STATE_COLUMNS = [
     ("request_event", "from_status", "new"),
     ("request_event", "to_status", "contacted"),
     ("request_event", "closed_reason", "booked"),
+    ("request_event", "actor", "staff"),
 ]
 _names = itertools.count()
 

@@ -242,7 +242,7 @@ def check_emails(app, consultation, kinds: set) -> None:
 
 
 def test_every_patient_email_is_marked_for_translation(pseudo_app):
-    from booking.appointments import service
+    from booking.lifecycle import operations
 
     client = pseudo_app.test_client()
     with time_machine.travel(NOW, tick=False):
@@ -256,9 +256,11 @@ def test_every_patient_email_is_marked_for_translation(pseudo_app):
                 email="maria@example.org")).scalar_one()
             appointment = consultation.appointment
             kinds = set()
-            service.confirm(appointment)
+            operations.confirm_time(consultation, operations.SYSTEM)
+            db.session.commit()
             check_emails(pseudo_app, consultation, kinds)  # the confirmation, while it still stands
-            service.cancel(appointment)
+            operations.cancel_time(consultation)
+            db.session.commit()
             check_emails(pseudo_app, consultation, kinds)
     assert {"patient_acknowledgement", "appointment_confirmed", "appointment_cancelled",
             "waitlist_offer"} <= kinds

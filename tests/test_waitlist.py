@@ -8,9 +8,10 @@ import pytest
 import time_machine
 
 from booking.appointments import service
+from booking.lifecycle import operations
 from booking.extensions import db
-from booking.models import Appointment, BookedCell, WaitlistEntry
-from booking.states import AppointmentStatus, WaitlistStatus
+from booking.models import Appointment, BookedCell, ConsultationRequest, Notification, WaitlistEntry
+from booking.states import Actor, AppointmentStatus, RequestStatus, WaitlistStatus
 from tests.appointment_helpers import (NEXT_WEEK, NOW, assert_no_health_words, manage_path, send_mail, snapshot,
                                        to, with_subject)
 from tests.client import hidden_fields
@@ -38,8 +39,14 @@ def cancelled(app, client, clock):
         appointment = make_confirmed_appointment(practitioner=practitioner,
                                        start=first_free_time(practitioner.id, NEXT_WEEK).start)
         path, start = manage_path(appointment), appointment.starts_at.replace(tzinfo=UTC)
-    assert client.post_form(path + "/cancel", page=path).status_code == 303
+    assert client.post_form(path + "/cancel", page=path + "/cancel").status_code == 303
     return start
+
+
+def appointment_of(app, email: str) -> Appointment:
+    with app.app_context():
+        return db.session.execute(db.select(Appointment).join(Appointment.consultation_request)
+                                  .filter_by(email=email)).scalar_one()
 
 
 def offer_link(message) -> str:
@@ -94,11 +101,14 @@ def test_waiting_patients_are_emailed_oldest_first_and_the_first_post_wins(app, 
     assert "/appointment/" not in again.get_data(as_text=True).split("<main", 1)[1].replace("/appointment/freed", "")
     assert "Someone was quicker" in lee.get(lee_link).get_data(as_text=True)
     manage = sam.get(taken.headers["Location"]).get_data(as_text=True)
-    assert "The time is yours" in manage and "Monday 8 March, 9:00 am" in manage
+    # Sam raised screening flags: the time is held for the front desk, exactly as the form would hold it.
+    assert "The time is held for you" in manage and "Monday 8 March, 9:00 am" in manage
+    assert appointment_of(app, "sam@example.net").status is AppointmentStatus.HELD
 
     send_mail(runner)
-    [confirmation] = with_subject(to(smtp.messages, "sam@example.net"), "is confirmed")
-    assert_no_health_words(confirmation.as_string())
+    assert with_subject(to(smtp.messages, "sam@example.net"), "is confirmed") == []
+    [notice] = with_subject(to(smtp.messages, "frontdesk@clinic.test"), "took a freed time")
+    assert "Held for the front desk to confirm" in notice.as_string()
     assert to(smtp.messages, "lee@example.com") == [offers[1]]
 
 
@@ -108,9 +118,11 @@ def test_the_database_decides_even_when_the_check_says_free(app, cancelled, monk
     with app.app_context():
         sam, lee = (db.session.execute(db.select(WaitlistEntry).join(WaitlistEntry.consultation_request)
                                        .order_by(WaitlistEntry.created_at)).scalars().all())
-        service.book_from_waitlist(sam.consultation_request, start, 1)
+        operations.take_freed_time(sam.consultation_request, start, 1)
+        db.session.commit()
         with pytest.raises(service.TimeTaken):
-            service.book_from_waitlist(lee.consultation_request, start, 1)
+            operations.take_freed_time(lee.consultation_request, start, 1)
+        db.session.rollback()
         assert db.session.execute(db.select(db.func.count()).select_from(BookedCell)).scalar_one() == 6
         assert db.session.get(WaitlistEntry, lee.id).status is WaitlistStatus.WAITING
 
@@ -134,3 +146,90 @@ def test_a_forged_or_altered_waitlist_link_is_404(app, client, smtp, runner, can
         assert response.status_code == 404
         page = response.get_data(as_text=True)
         assert "This link no longer works" in page and 'href="tel:' in page and 'href="mailto:' in page
+
+
+@pytest.fixture
+def unflagged_waiting(app, clock):
+    """Two waiting patients who raised no screening flag; Maria cancels Monday 8 March at 9:00."""
+    with app.app_context():
+        for days_ago, email in zip((1, 0.1), WAITING):
+            consultation = make_request(email=email, notifications=False, screening_flags=["none"])
+            db.session.add(WaitlistEntry(consultation_request=consultation,
+                                         created_at=NOW.replace(tzinfo=None) - timedelta(days=days_ago)))
+        db.session.commit()
+        practitioner = make_practitioner()
+        appointment = make_confirmed_appointment(practitioner=practitioner,
+                                                 start=first_free_time(practitioner.id, NEXT_WEEK).start)
+        return appointment.consultation_request.id, appointment.starts_at.replace(tzinfo=UTC)
+
+
+def _cancel_as_patient(app, request_id: int) -> None:
+    with app.app_context():
+        operations.cancel_time(db.session.get(ConsultationRequest, request_id))
+        db.session.commit()
+
+
+def test_an_unflagged_patient_is_confirmed_at_once_only_when_auto_confirm_is_on(app, client, smtp, runner,
+                                                                               unflagged_waiting):
+    request_id, start = unflagged_waiting
+    app.config["BOOKING_AUTO_CONFIRM"] = True
+    _cancel_as_patient(app, request_id)
+    send_mail(runner)
+    sam_link = offer_link(with_subject(to(smtp.messages, "sam@example.net"), "has come free")[0])
+    assert client.post_form(sam_link, page=sam_link).status_code == 303
+    assert appointment_of(app, "sam@example.net").status is AppointmentStatus.CONFIRMED
+    with app.app_context():
+        sam = db.session.execute(db.select(ConsultationRequest).filter_by(email="sam@example.net")).scalar_one()
+        assert sam.status is RequestStatus.SCHEDULED
+        assert [(e.actor, e.to_status) for e in sam.events] == [(Actor.PATIENT, RequestStatus.SCHEDULED)]
+    send_mail(runner)
+    assert len(with_subject(to(smtp.messages, "sam@example.net"), "is confirmed")) == 1
+    [notice] = with_subject(to(smtp.messages, "frontdesk@clinic.test"), "took a freed time")
+    assert "Confirmed at once" in notice.as_string()
+
+
+def test_without_auto_confirm_even_an_unflagged_patient_is_held_for_the_desk(app, client, smtp, runner,
+                                                                             unflagged_waiting):
+    request_id, start = unflagged_waiting
+    app.config["BOOKING_AUTO_CONFIRM"] = False
+    _cancel_as_patient(app, request_id)
+    send_mail(runner)
+    sam_link = offer_link(with_subject(to(smtp.messages, "sam@example.net"), "has come free")[0])
+    assert client.post_form(sam_link, page=sam_link).status_code == 303
+    assert appointment_of(app, "sam@example.net").status is AppointmentStatus.HELD
+
+
+def test_a_closed_request_is_never_offered_a_time_and_its_old_link_books_nothing(app, client, smtp, runner,
+                                                                                   unflagged_waiting):
+    request_id, start = unflagged_waiting
+    app.config["BOOKING_AUTO_CONFIRM"] = True
+    # An earlier cancellation sent both patients a link; then the desk closes Sam as not suitable.
+    _cancel_as_patient(app, request_id)
+    send_mail(runner)
+    old_link = offer_link(with_subject(to(smtp.messages, "sam@example.net"), "has come free")[0])
+    form = hidden_fields(client.get(old_link).get_data(as_text=True), old_link)
+    with app.app_context():
+        sam = db.session.execute(db.select(ConsultationRequest).filter_by(email="sam@example.net")).scalar_one()
+        operations.change_status(sam, "closed", operations.SYSTEM, closed_reason="not_suitable")
+        db.session.commit()
+        assert sam.waitlist_entry.status is WaitlistStatus.LEFT
+    # The old link shows and books nothing.
+    assert "Take this time" not in client.get(old_link).get_data(as_text=True)
+    assert client.post(old_link, data=form).status_code == 409
+    with app.app_context():
+        sam = db.session.execute(db.select(ConsultationRequest).filter_by(email="sam@example.net")).scalar_one()
+        assert sam.appointment is None and sam.status is RequestStatus.CLOSED
+    # Lee takes the time; Lee then cancels, and the freed time is offered to nobody closed.
+    lee_link = offer_link(with_subject(to(smtp.messages, "lee@example.com"), "has come free")[0])
+    assert client.post_form(lee_link, page=lee_link).status_code == 303
+    with app.app_context():
+        lee = db.session.execute(db.select(ConsultationRequest).filter_by(email="lee@example.com")).scalar_one()
+        lee_id = lee.id
+    offers_before = len(with_subject(smtp.messages, "has come free"))
+    _cancel_as_patient(app, lee_id)
+    send_mail(runner)
+    assert len(with_subject(smtp.messages, "has come free")) == offers_before
+    with app.app_context():
+        notice = db.session.execute(db.select(Notification).filter_by(kind="clinic_patient_action")
+                                    .order_by(Notification.id.desc())).scalars().first()
+        assert notice.payload["action"] == "cancelled" and notice.payload["offered_to"] == []

@@ -37,8 +37,8 @@ def appointment_ics(appointment: Appointment, method: str = "REQUEST") -> bytes:
                                       reference=appointment.consultation_request.reference,
                                       phone=cfg["CLINIC_PHONE"]))
     event.add("location", vText(", ".join(cfg["CLINIC_ADDRESS"])))
-    _, sender = parseaddr(cfg["MAIL_DEFAULT_SENDER"])
-    organizer = vCalAddress(f"mailto:{sender}")
+    # The clinic's public address, never a no-reply one: a calendar's "Accept" is mailed to the organizer.
+    organizer = vCalAddress(f"mailto:{cfg['CLINIC_PUBLIC_EMAIL']}")
     organizer.params["cn"] = vText(cfg["CLINIC_NAME"])
     event["organizer"] = organizer
     attendee = vCalAddress(f"mailto:{appointment.consultation_request.email}")

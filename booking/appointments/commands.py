@@ -16,6 +16,7 @@ from booking.appointments.practitioners import (
     set_hours,
     upcoming_time_off,
 )
+from booking.extensions import db
 from booking.models import Practitioner
 
 practitioner_group = AppGroup("practitioner", help="Add practitioners and set their weekly hours and time off.")
@@ -75,6 +76,17 @@ def time_off_command(name: str, from_: str, to: str | None) -> None:
     except TimeOffError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"{practitioner.name} is away {describe_time_off(time_off)}.")
+
+
+@practitioner_group.command("training")
+@click.argument("name")
+@click.argument("statement")
+def training_command(name: str, statement: str) -> None:
+    """The dry-needling training statement the consent shows for NAME ("" clears it)."""
+    practitioner = _named(name)
+    practitioner.dry_needling_training = " ".join(statement.split()) or None
+    db.session.commit()
+    click.echo(f"{practitioner.name}: {practitioner.dry_needling_training or 'no training statement'}")
 
 
 @practitioner_group.command("list")

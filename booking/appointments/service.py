@@ -1,14 +1,15 @@
-"""What happens to an appointment: held with its request, confirmed, offered, moved, released or cancelled.
+"""The mechanics of an appointment's time: held with its request, confirmed, offered, moved, let go.
 
-The database decides every race: an appointment's five-minute cells have (practitioner, start) as their
-primary key, so a second appointment overlapping the first fails to insert on SQLite and PostgreSQL
-alike. Nothing here checks-then-inserts; a check is only used to pick who to try.
+Nothing here commits, writes history or decides who is told: booking.lifecycle.operations does that, in
+the caller's one transaction. The database decides every race: an appointment's five-minute cells have
+(practitioner, start) as their primary key, so a second appointment overlapping the first fails to insert
+on SQLite and PostgreSQL alike. Nothing here checks-then-inserts; a check is only used to pick who to try.
 """
 
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from booking.appointments import emails
 from booking.appointments.availability import aware_now, practitioners_free_at
@@ -64,18 +65,19 @@ def candidates(start: datetime, practitioner_id: int | None = None) -> list[int]
 
 def hold_time(consultation: ConsultationRequest, start: datetime, practitioner_id: int) -> Appointment:
     """Add the appointment and its cells to the caller's transaction; the caller commits (or sees IntegrityError)."""
-    auto = _confirms_at_once(bool(consultation.raised_flags))
+    auto = confirms_at_once(bool(consultation.raised_flags))
     return _hold(Appointment(consultation_request=consultation, status=_held_status(auto)), auto, start,
                  practitioner_id)
 
 
 def hold_time_for(request_id: int, flagged: bool, start: datetime, practitioner_id: int) -> Appointment:
     """hold_time for a request inserted without an ORM object (the intake form's one-statement insert)."""
-    auto = _confirms_at_once(flagged)
+    auto = confirms_at_once(flagged)
     return _hold(Appointment(request_id=request_id, status=_held_status(auto)), auto, start, practitioner_id)
 
 
-def _confirms_at_once(flagged: bool) -> bool:
+def confirms_at_once(flagged: bool) -> bool:
+    """BOOKING_AUTO_CONFIRM confirms a time at once, unless the patient raised a screening flag."""
     return current_app.config["BOOKING_AUTO_CONFIRM"] and not flagged
 
 
@@ -108,42 +110,53 @@ def join_waitlist(request_id: int) -> None:
     db.session.execute(db.insert(WaitlistEntry.__table__), {"request_id": request_id})
 
 
-def _commit_new_time(appointment: Appointment, start: datetime, practitioner_ids: list[int],
-                     status: AppointmentStatus) -> None:
-    """Move an appointment to `start` with the first practitioner whose cells insert; TimeTaken if none do."""
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def _try_take_cells(appointment: Appointment) -> bool:
+    """Insert the cells unless someone holds any of them: one statement, no error that spoils the transaction.
+
+    ON CONFLICT DO NOTHING waits for a racing transaction's cells and skips those it committed, so the row
+    count says whether every cell is this appointment's. If not, the ones it did get are given back.
+    """
+    minutes = current_app.config["CONSULTATION_MINUTES"]
+    start = appointment.starts_at.replace(tzinfo=UTC)
+    rows = [{"practitioner_id": appointment.practitioner_id, "starts_at": to_stored(cell),
+             "appointment_id": appointment.id} for cell in cells(start, minutes)]
+    insert = _INSERTS[db.session.get_bind().dialect.name](BookedCell).values(rows).on_conflict_do_nothing()
+    if db.session.execute(insert).rowcount == len(rows):
+        return True
+    _free_cells(appointment)
+    return False
+
+
+def _new_time(appointment: Appointment, start: datetime, practitioner_ids: list[int],
+              status: AppointmentStatus) -> None:
+    """Move an appointment to `start` with the first practitioner whose cells are free; TimeTaken if none are."""
+    _free_cells(appointment)
     for practitioner_id in practitioner_ids:
-        _free_cells(appointment)
         _place(appointment, start, practitioner_id)
-        appointment.status = status
-        appointment.sequence += 1
-        try:
-            db.session.flush()
-            _take_cells(appointment)
-            emails.after_time_change(appointment)
-            db.session.commit()
+        db.session.flush()
+        if _try_take_cells(appointment):
+            appointment.status = status
+            appointment.sequence += 1
             return
-        except IntegrityError:
-            db.session.rollback()
     raise TimeTaken(start)
 
 
 def confirm(appointment: Appointment) -> None:
-    """The front desk's one click: a held time becomes the patient's confirmed appointment."""
+    """A held time becomes the patient's confirmed appointment."""
     if appointment.status is not AppointmentStatus.HELD:
         raise NotAllowed(f"Only a held time can be confirmed; this one is {appointment.status.title.lower()}.")
     appointment.status = AppointmentStatus.CONFIRMED
     appointment.sequence += 1
-    emails.enqueue_confirmation(appointment)
-    db.session.commit()
-    current_app.logger.info("Appointment for request %s confirmed", appointment.consultation_request.reference)
 
 
 def offer(appointment: Appointment, start: datetime, practitioner_id: int | None = None) -> None:
-    """Staff offer another time: it is held for the patient, who may accept it or choose again."""
+    """Another time, held for the patient, who may accept it or choose again."""
     if not appointment.holds_time:
         raise NotAllowed("This appointment no longer holds a time.")
-    _commit_new_time(appointment, start, candidates(start, practitioner_id), AppointmentStatus.OFFERED)
-    current_app.logger.info("Another time offered for request %s", appointment.consultation_request.reference)
+    _new_time(appointment, start, candidates(start, practitioner_id), AppointmentStatus.OFFERED)
 
 
 def accept_offer(appointment: Appointment) -> None:
@@ -152,8 +165,6 @@ def accept_offer(appointment: Appointment) -> None:
         raise NotAllowed("There is no offered time to accept.")
     appointment.status = AppointmentStatus.CONFIRMED
     appointment.sequence += 1
-    emails.enqueue_confirmation(appointment)
-    db.session.commit()
 
 
 def move(appointment: Appointment, start: datetime, practitioner_id: int | None = None) -> None:
@@ -161,11 +172,10 @@ def move(appointment: Appointment, start: datetime, practitioner_id: int | None 
     if not appointment.holds_time:
         raise NotAllowed("This appointment was cancelled.")
     keep = AppointmentStatus.CONFIRMED if appointment.status is AppointmentStatus.CONFIRMED else AppointmentStatus.HELD
-    _commit_new_time(appointment, start, candidates(start, practitioner_id), keep)
-    current_app.logger.info("Appointment for request %s moved", appointment.consultation_request.reference)
+    _new_time(appointment, start, candidates(start, practitioner_id), keep)
 
 
-def _stop_waiting(consultation: ConsultationRequest) -> None:
+def stop_waiting(consultation: ConsultationRequest) -> None:
     """Mark the patient's place as used, atomically: of two clicks on one link, only one goes on."""
     taken = db.session.execute(
         db.update(WaitlistEntry)
@@ -176,37 +186,32 @@ def _stop_waiting(consultation: ConsultationRequest) -> None:
         raise NotAllowed("You are no longer on the waiting list.")
 
 
-def book_from_waitlist(consultation: ConsultationRequest, start: datetime, practitioner_id: int) -> Appointment:
-    """A waiting patient takes a freed time with one POST: first come, first served, by the same cells."""
+def hold_freed_time(consultation: ConsultationRequest, start: datetime, practitioner_id: int,
+                    status: AppointmentStatus) -> Appointment:
+    """A waiting patient takes a freed time: first come, first served, by the same cells as everyone."""
     appointment = consultation.appointment
     if appointment is not None and appointment.holds_time:
         raise NotAllowed("You already have a consultation time.")
     if not practitioners_free_at(start, practitioner_id):
         raise TimeTaken(start)
-    _stop_waiting(consultation)
+    stop_waiting(consultation)
     if appointment is None:
-        appointment = Appointment(consultation_request=consultation, status=AppointmentStatus.CONFIRMED)
+        appointment = Appointment(consultation_request=consultation, status=status)
         _place(appointment, start, practitioner_id)
         db.session.add(appointment)
-        try:
-            db.session.flush()
-            _take_cells(appointment)
-            emails.enqueue_confirmation(appointment)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            raise TimeTaken(start) from None
+        db.session.flush()
+        if not _try_take_cells(appointment):
+            raise TimeTaken(start)
         return appointment
-    # A cancelled or released appointment takes the new time; its confirmation comes with the change.
-    _commit_new_time(appointment, start, [practitioner_id], AppointmentStatus.CONFIRMED)
+    _new_time(appointment, start, [practitioner_id], status)  # a cancelled or released appointment, re-used
     return appointment
 
 
-def _let_go(appointment: Appointment, status: AppointmentStatus, refusal: str) -> datetime:
-    """Free the time at once and tell waiting patients; returns the freed start (aware UTC).
+def let_go(appointment: Appointment, status: AppointmentStatus, refusal: str) -> datetime:
+    """Free the time at once; returns the freed start (aware UTC).
 
     The state change is one conditional UPDATE, so of two cancellations at once (two tabs, a double click
-    racing a staff release) exactly one goes through and sends its emails; the other gets NotAllowed.
+    racing a staff release) exactly one goes through; the other gets NotAllowed and its caller rolls back.
     """
     taken = db.session.execute(
         db.update(Appointment)
@@ -214,32 +219,10 @@ def _let_go(appointment: Appointment, status: AppointmentStatus, refusal: str) -
         .values(status=status, sequence=Appointment.sequence + 1)
     ).rowcount
     if taken != 1:
-        db.session.rollback()
         raise NotAllowed(refusal)
     db.session.refresh(appointment)
-    freed = appointment.starts_at.replace(tzinfo=UTC)
     _free_cells(appointment)
-    emails.withdraw_reminder(appointment)
-    if freed > aware_now():
-        emails.offer_to_waitlist(appointment, freed)
-    return freed
-
-
-def release(appointment: Appointment) -> None:
-    """Staff give a held time back: the request carries on as a plain request."""
-    _let_go(appointment, AppointmentStatus.RELEASED, "This appointment does not hold a time.")
-    db.session.commit()
-    current_app.logger.info("Time released for request %s", appointment.consultation_request.reference)
-
-
-def cancel(appointment: Appointment, by_patient: bool = True) -> None:
-    """Cancelled: the time is free at once, the clinic is told, the patient gets a cancellation."""
-    _let_go(appointment, AppointmentStatus.CANCELLED, "This appointment was already cancelled.")
-    emails.enqueue_cancellation(appointment)
-    db.session.commit()
-    who = "the patient" if by_patient else "staff"
-    current_app.logger.info("Appointment for request %s cancelled by %s", appointment.consultation_request.reference,
-                            who)
+    return appointment.starts_at.replace(tzinfo=UTC)
 
 
 def within_cancel_cutoff(appointment: Appointment, now: datetime | None = None) -> bool:

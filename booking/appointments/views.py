@@ -10,6 +10,8 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
 from flask_babel import gettext, lazy_gettext
 
 from booking.appointments import service
+from booking.extensions import db
+from booking.lifecycle import operations
 from booking.appointments.availability import asked_week, aware_now, practitioners_free_at, week_of_times
 from booking.appointments.emails import when
 from booking.appointments.links import appointment_for, manage_token, use_offer, waitlist_offer_for
@@ -17,13 +19,14 @@ from booking.appointments.slots import parse_slot_value, slot_label
 from booking.clock import clinic_zone
 from booking.i18n import current_language
 from booking.models import Appointment
-from booking.outbox.worker import wake_outbox_worker
-from booking.states import AppointmentStatus, WaitlistStatus
+from booking.states import AppointmentStatus, RequestStatus, WaitlistStatus
 
 bp = Blueprint("appointments", __name__, url_prefix="/appointment")
 
 CHOOSE_A_TIME = lazy_gettext("Choose one of the times listed.")
 CONFLICT = 409
+# The reason a patient may give for cancelling: it goes into the request's history, for the front desk.
+REASON_MAX = 500
 
 # What the patient reads as the status; the staff pages keep the enum's own English titles.
 STATUS_WORDS = {
@@ -83,13 +86,35 @@ def manage(token: str):
     return _manage_page(_appointment(token), token)
 
 
+def _cancel_page(appointment: Appointment, token: str, reason: str = "", error: str | None = None):
+    return render_template("appointments/cancel.html", appointment=appointment, token=token, when=_when(appointment),
+                           reason=reason, reason_max=REASON_MAX, error=error), 200
+
+
+@bp.get("/<token>/cancel")
+def cancel_question(token: str):
+    """Asked first: "Cancel your consultation on ...?", with room for a reason. Only the POST cancels."""
+    appointment = _appointment(token)
+    if (refused := _refusal(appointment, token)) is not None:
+        return refused
+    return _cancel_page(appointment, token)
+
+
 @bp.post("/<token>/cancel")
 def cancel(token: str):
     appointment = _appointment(token)
     if (refused := _refusal(appointment, token)) is not None:
         return refused
-    service.cancel(appointment)
-    wake_outbox_worker(current_app)
+    reason = " ".join(request.form.get("reason", "").split())
+    if len(reason) > REASON_MAX:
+        return _cancel_page(appointment, token, reason, gettext(
+            "Please keep the reason under %(count)d characters.", count=REASON_MAX))
+    try:
+        operations.cancel_time(appointment.consultation_request, reason)
+    except service.NotAllowed:
+        db.session.rollback()
+        return _manage_page(appointment, token, CONFLICT, refused=True)
+    db.session.commit()
     flash(gettext("Your consultation is cancelled. We have emailed you to confirm, and told the clinic."))
     return redirect(url_for(".manage", token=manage_token(appointment)), 303)  # the link may be new now
 
@@ -98,10 +123,11 @@ def cancel(token: str):
 def accept(token: str):
     appointment = _appointment(token)
     try:
-        service.accept_offer(appointment)
+        operations.accept_offer(appointment.consultation_request)
     except service.NotAllowed:
+        db.session.rollback()
         return _manage_page(appointment, token, CONFLICT, refused=True)
-    wake_outbox_worker(current_app)
+    db.session.commit()
     flash(gettext("Thank you: the time is confirmed. We have emailed you an invitation for your calendar."))
     return redirect(url_for(".manage", token=manage_token(appointment)), 303)  # the link may be new now
 
@@ -133,12 +159,14 @@ def change_time(token: str):
     except ValueError:
         return _picker(appointment, token, asked, CHOOSE_A_TIME)
     try:
-        service.move(appointment, start)
+        operations.move_time(appointment.consultation_request, start)
     except service.TimeTaken:
+        db.session.rollback()
         return _picker(appointment, token, asked, gettext(service.TIME_TAKEN))
     except service.NotAllowed:
+        db.session.rollback()
         return _manage_page(appointment, token, CONFLICT, refused=True)
-    wake_outbox_worker(current_app)
+    db.session.commit()
     flash(gettext("Your consultation is now on %(when)s.", when=_when(appointment)))
     return redirect(url_for(".manage", token=manage_token(appointment)), 303)  # the link may be new now
 
@@ -161,8 +189,9 @@ def _freed_page(name: str, offer, status: int = 200):
 
 def _freed_time_state(offer) -> str:
     """Which page a waitlist link shows now; reads only, so a scanner's GET changes nothing."""
-    entry = offer.consultation_request.waitlist_entry
-    if entry is None or entry.status is not WaitlistStatus.WAITING:
+    consultation = offer.consultation_request
+    entry = consultation.waitlist_entry
+    if entry is None or entry.status is not WaitlistStatus.WAITING or consultation.status is RequestStatus.CLOSED:
         return "freed_not_waiting"
     start = offer.starts_at.replace(tzinfo=UTC)
     if start <= aware_now() or not practitioners_free_at(start, offer.practitioner_id):
@@ -182,12 +211,17 @@ def book_freed_time(token: str):
     if not use_offer(offer):  # the same link pressed twice at once: the other press has it
         _link_not_working()
     consultation, start = offer.consultation_request, offer.starts_at.replace(tzinfo=UTC)
-    try:  # books and commits, the offer's use with it; a refusal rolls both back, so the link still works
-        appointment = service.book_from_waitlist(consultation, start, offer.practitioner_id)
+    try:  # the offer's use, the booking, its history and emails: one commit; a refusal keeps the link working
+        appointment = operations.take_freed_time(consultation, start, offer.practitioner_id)
     except service.TimeTaken:
+        db.session.rollback()
         return _freed_page("freed_taken", offer, CONFLICT)
     except service.NotAllowed:
+        db.session.rollback()
         return _freed_page("freed_not_waiting", offer, CONFLICT)
-    wake_outbox_worker(current_app)
-    flash(gettext("The time is yours. We have emailed you a confirmation with an invitation for your calendar."))
+    db.session.commit()
+    if appointment.status is AppointmentStatus.CONFIRMED:
+        flash(gettext("The time is yours. We have emailed you a confirmation with an invitation for your calendar."))
+    else:
+        flash(gettext("The time is held for you. The clinic will confirm it by email."))
     return redirect(url_for(".manage", token=manage_token(appointment)), 303)

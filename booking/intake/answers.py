@@ -43,11 +43,23 @@ def _text(req: ConsultationRequest, key: str) -> str:
     return str(value)
 
 
-def answer_sections(req: ConsultationRequest) -> list[Section]:
-    """Every answer, in the form's order, under the section it belongs to."""
+# Asked only when the patient took no time: a request that chose one leaves them empty, and nobody should read
+# "not given" as a patient who gave no availability.
+ASKED_WITHOUT_A_TIME = ("preferred_days", "preferred_times")
+
+
+def answer_sections(req: ConsultationRequest, every_row: bool = False) -> list[Section]:
+    """Every answer, in the form's order, under the section it belongs to; rows never asked are left out
+    unless `every_row` (a table whose columns must line up, as the CSV)."""
     wording = _wording()
+    took_a_time = req.appointment is not None
+
+    def asked(key: str) -> bool:
+        return every_row or not (took_a_time and key in ASKED_WITHOUT_A_TIME and not getattr(req, key))
+
     return [
-        Section(title, [Answer(key, question, _text(req, key)) for key, question in wording[section].items()])
+        Section(title, [Answer(key, question, _text(req, key))
+                        for key, question in wording[section].items() if asked(key)])
         for section, title in wording["sections"].items()
     ]
 

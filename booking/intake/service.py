@@ -12,8 +12,10 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from booking.appointments.service import TimeTaken, candidates, cells_taken, hold_time_for, join_waitlist
 from booking.extensions import db
 from booking.i18n import current_language
-from booking.intake.emails import enqueue_request_emails
+from booking.intake.emails import enqueue_request_emails, time_payload
+from booking.lifecycle.operations import booked_at_intake
 from booking.models import ConsultationRequest
+from booking.states import AppointmentStatus
 
 # No 0/O, 1/I/L or U: easy to read aloud over the phone and to type back.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -106,11 +108,14 @@ def record_consultation_request(answers: dict, chosen: ChosenTime | None = None,
                 if not draws_left:
                     raise SQLAlchemyError("a resent form's first request kept vanishing")
                 continue
+            appointment = None
             if chosen:
-                hold_time_for(request_id, flagged, chosen.start, practitioners[0])
+                appointment = hold_time_for(request_id, flagged, chosen.start, practitioners[0])
+                if appointment.status is AppointmentStatus.CONFIRMED:
+                    booked_at_intake(request_id, appointment)
             elif waitlist:
                 join_waitlist(request_id)
-            enqueue_request_emails(request_id)
+            enqueue_request_emails(request_id, time_payload(appointment, waitlist))
             db.session.commit()
         except IntegrityError:
             db.session.rollback()

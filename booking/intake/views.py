@@ -1,5 +1,7 @@
 """The consultation request form and its confirmation page."""
 
+from datetime import date
+
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
@@ -10,12 +12,10 @@ from booking.appointments.availability import WeekOfTimes, active_practitioners,
 from booking.appointments.emails import when
 from booking.appointments.service import TIME_TAKEN, TimeTaken
 from booking.extensions import csrf, db, limiter
-from booking.i18n import current_language, select_locale
-from booking.intake import blank_form
-from booking.intake.forms import NO_TIME, ConsultationForm, new_submission_token
+from booking.i18n import current_language
+from booking.intake.deep_link import read_deep_link
+from booking.intake.forms import NO_TIME, ConsultationForm
 from booking.intake.service import ChosenTime, answers_from, find_by_reference, record_consultation_request
-from booking.outbox.worker import wake_outbox_worker
-from booking.signing import csrf_token
 
 bp = Blueprint("intake", __name__, url_prefix="/consultation")
 
@@ -26,7 +26,7 @@ def submit_rate_limit() -> str:
 
 def _offer_practitioners(form: ConsultationForm) -> None:
     """The practitioner choice, and whether the form asks for a time at all (only once one is bookable)."""
-    practitioners = blank_form.practitioners(lambda: [(p.id, p.name) for p in active_practitioners()])
+    practitioners = [(p.id, p.name) for p in active_practitioners()]
     form.practitioner.choices = [SelectChoice("", gettext("Any practitioner")),
                                  *(SelectChoice(str(pid), name) for pid, name in practitioners)]
     form.times_offered = bool(practitioners)
@@ -34,17 +34,30 @@ def _offer_practitioners(form: ConsultationForm) -> None:
         form.practitioner.data = request.args.get("practitioner", "")
 
 
-def _time_picker(form: ConsultationForm) -> WeekOfTimes | None:
+def _time_picker(form: ConsultationForm, first_day: date | None = None) -> WeekOfTimes | None:
     """The week of free times to show, read when the page is drawn (None with no bookable practitioner)."""
     if not form.times_offered:
         return None
     asked = request.form.get("show_week") if request.method == "POST" else request.args.get("from")
-    return week_of_times(asked_week(asked), form.chosen_practitioner(), language=current_language())
+    return week_of_times(first_day or asked_week(asked), form.chosen_practitioner(), language=current_language())
 
 
-def _form_page(form: ConsultationForm, status: int = 200, **context):
+def _form_page(form: ConsultationForm, status: int = 200, first_day: date | None = None, **context):
     # Errors come back with 200, as browsers log any 4xx page as a console error.
-    return _no_store(render_template("intake/form.html", form=form, week=_time_picker(form), **context), status)
+    week = _time_picker(form, first_day)
+    return _no_store(render_template("intake/form.html", form=form, week=week, **context), status)
+
+
+def _deep_link_page(form: ConsultationForm):
+    """?slot=...&practitioner=...: the form with that time chosen if it is free, else the nearest free times."""
+    if not form.times_offered:
+        return _form_page(form)
+    if form.practitioner.data not in {choice.value for choice in form.practitioner.choices}:
+        form.practitioner.data = ""  # one no longer offered: look for the time with anyone
+    link = read_deep_link(request.args.get("slot"), form.chosen_practitioner(), current_language())
+    if link.chosen is not None:
+        form.slot.data = link.chosen.value
+    return _form_page(form, first_day=link.week, deep_link=link)
 
 
 def _posted_or_new_form() -> ConsultationForm:
@@ -55,33 +68,16 @@ def _posted_or_new_form() -> ConsultationForm:
     return form
 
 
-def _blank_form_page():
-    """A first visit: the blank form as this process last drew it (booking/intake/blank_form.py), own tokens in."""
-    # Flask-Babel's own rule, asked directly: current_language() would build a Babel Locale, 5 % of this page.
-    language = select_locale()
-    drawn = blank_form.reusable(language)
-    if drawn is None:
-        since = blank_form.stamp(language)
-        drawn = blank_form.keep(_draw_blank_form(), since)
-    if drawn is None:  # the template lost a slot: draw this visitor's page the ordinary way
-        return _form_page(_posted_or_new_form())
-    return _no_store(drawn.fill(csrf_token(), new_submission_token()), 200)
-
-
-def _draw_blank_form() -> str:
-    form = ConsultationForm()
-    _offer_practitioners(form)
-    form.csrf_token.current_token = blank_form.CSRF_SLOT
-    form.submission_token.data = blank_form.SUBMISSION_SLOT
-    return render_template("intake/form.html", form=form, week=_time_picker(form))
-
-
 @bp.get("")
 def request_consultation():
-    """The form: blank on a first visit, or another week or practitioner (?from=, ?practitioner=)."""
-    if not request.args:
-        return _blank_form_page()
+    """The form: blank on a first visit, another week or practitioner (?from=, ?practitioner=), or one time (?slot=).
+
+    Drawn for every visit: it carries the visitor's own tokens and the free times as the database has them
+    now, so a time taken on any server is gone from every server's form at the next view.
+    """
     form = _posted_or_new_form()
+    if "slot" in request.args:
+        return _deep_link_page(form)
     return _form_page(form)
 
 
@@ -100,7 +96,7 @@ def send_consultation_request():
         start = form.chosen_start()
         chosen = ChosenTime(start, form.chosen_practitioner()) if start else None
         try:
-            consultation, created = record_consultation_request(
+            consultation, _created = record_consultation_request(
                 answers_from(form), chosen, waitlist=form.slot.data == NO_TIME and bool(form.waitlist.data))
         except TimeTaken:
             db.session.rollback()
@@ -112,8 +108,6 @@ def send_consultation_request():
             db.session.rollback()
             current_app.logger.exception("Could not store a consultation request")
             return _form_page(form, 503, not_saved=True)
-        if created:
-            wake_outbox_worker(current_app)
         session["sent_reference"] = consultation.reference
         return redirect(url_for(".request_sent"), 303)
     return _form_page(form)

@@ -13,6 +13,7 @@ from booking.models.base import (
     state,
     utcnow,
 )
+from booking.models.consent import ConsentRecord, ConsentReview
 from booking.models.outbox import Notification
 from booking.models.requests import ConsultationRequest, RequestEvent
 from booking.models.staff import (
@@ -20,7 +21,7 @@ from booking.models.staff import (
 )
 
 __all__ = [
-    "Appointment", "BookedCell", "ConsultationRequest", "Notification", "Practitioner", "RequestEvent",
+    "Appointment", "BookedCell", "ConsentRecord", "ConsentReview", "ConsultationRequest", "Notification", "Practitioner", "RequestEvent",
     "RecoveryCode", "SignInFailure", "StaffAction", "StaffEvent", "StaffSession",
     "StaffUser", "TimeOff", "WaitlistEntry", "WaitlistOffer", "CONDITION_OTHER_MAX", "DESCRIPTION_MAX", "EMAIL_MAX", "NAME_MAX",
     "PHONE_E164_MAX", "PHONE_MAX", "state", "utcnow",

@@ -4,12 +4,12 @@ import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
 from booking.models.base import EMAIL_MAX, NAME_MAX, NEVER_REUSE_IDS, state, utcnow
-from booking.states import AppointmentStatus, WaitlistStatus
+from booking.states import AppointmentStatus, Attendance, WaitlistStatus
 
 HOURS_SPEC_MAX = 500
 
@@ -27,6 +27,8 @@ class Practitioner(db.Model):
     hours: Mapped[str] = mapped_column(String(HOURS_SPEC_MAX), default="")
     # The secret in the private iCal feed URL; None once an administrator revokes it.
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # What the dry-needling consent says of their training ("Certified in dry needling by ..."); None: not told.
+    dry_needling_training: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     time_off: Mapped[list["TimeOff"]] = relationship(
@@ -86,6 +88,11 @@ class Appointment(db.Model):
     manage_nonce: Mapped[str] = mapped_column(String(32), default=new_nonce, unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Did the patient come? Marked once the time has started (booking/appointments/attendance.py); None until then.
+    attendance: Mapped[Attendance | None] = mapped_column(state(Attendance, "attendance", 16), index=True)
+    attendance_at: Mapped[datetime | None]
+    # When the time first became confirmed (by the desk, the patient taking an offer, or at once); for the numbers.
+    confirmed_at: Mapped[datetime | None]
 
     consultation_request: Mapped["ConsultationRequest"] = relationship(back_populates="appointment")  # noqa: F821
     practitioner: Mapped[Practitioner] = relationship()
@@ -97,6 +104,14 @@ class Appointment(db.Model):
     def holds_time(self) -> bool:
         """Held, offered or confirmed: the time is this patient's and no one else's."""
         return self.status in AppointmentStatus.holding()
+
+
+@event.listens_for(Appointment.status, "set")
+def _remember_confirmation(appointment: Appointment, value, old_value, _initiator) -> None:
+    """Whoever confirms a time (the desk, the patient accepting an offer, auto-confirm), its first moment is kept."""
+    if value == AppointmentStatus.CONFIRMED and old_value != AppointmentStatus.CONFIRMED \
+            and appointment.confirmed_at is None:
+        appointment.confirmed_at = utcnow()
 
 
 class BookedCell(db.Model):

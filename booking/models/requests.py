@@ -9,7 +9,7 @@ from booking.extensions import db
 from booking.models.base import (CONDITION_OTHER_MAX, EMAIL_MAX, NAME_MAX, NEVER_REUSE_IDS, PHONE_E164_MAX,
                                  PHONE_MAX, state, utcnow)
 from booking.models.staff import StaffUser
-from booking.states import CloseReason, RequestStatus
+from booking.states import Actor, CloseReason, RequestStatus
 
 
 class ConsultationRequest(db.Model):
@@ -28,6 +28,10 @@ class ConsultationRequest(db.Model):
     )
     closed_reason: Mapped[CloseReason | None] = mapped_column(state(CloseReason, "closed_reason", 32))
     closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    # When a staff member first did anything with it (a status, a note, its time): overdue counts only the rest.
+    first_action_at: Mapped[datetime | None]
+    # Set when the patient changes or cancels their time; cleared when staff open the request.
+    attention_since: Mapped[datetime | None] = mapped_column(index=True)
 
     name: Mapped[str] = mapped_column(String(NAME_MAX))
     email: Mapped[str] = mapped_column(String(EMAIL_MAX))
@@ -83,7 +87,7 @@ class ConsultationRequest(db.Model):
 
 
 class RequestEvent(db.Model):
-    """One line of a request's history: a status change or a note, by whom and when."""
+    """One line of a request's history: a status change, a change of its time, or a note; by whom and when."""
 
     __tablename__ = "request_event"
 
@@ -92,7 +96,12 @@ class RequestEvent(db.Model):
         ForeignKey("consultation_request.id", ondelete="CASCADE"), index=True
     )
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    # Who: a staff member (staff_id, NULL once their account is gone), the patient, or the system.
+    actor: Mapped[Actor] = mapped_column(state(Actor, "actor", 16), default=Actor.STAFF)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where a consultation time moved: the old and the new start (naive UTC); NULL where no time moved.
+    time_from: Mapped[datetime | None]
+    time_to: Mapped[datetime | None]
     # All three are empty (NULL) for a note.
     from_status: Mapped[RequestStatus | None] = mapped_column(state(RequestStatus, "from_status", 16))
     to_status: Mapped[RequestStatus | None] = mapped_column(state(RequestStatus, "to_status", 16))

@@ -15,13 +15,25 @@ from booking.outbox.worker import wake_outbox_worker
 WAITING = (NotificationStatus.PENDING, NotificationStatus.REFUSED)
 
 
+def _scheduled():
+    """Pending and not yet at its time (a reminder): nothing has gone wrong with it."""
+    return (Notification.status == NotificationStatus.PENDING) & (Notification.send_after > utcnow())
+
+
 def undelivered() -> list[Notification]:
-    """Emails not yet sent (scheduled ones included), refused and failing ones first, for the staff outbox page."""
+    """Emails due and not yet sent (refused, failing and waiting for a retry first); scheduled ones apart."""
     return db.session.execute(
         db.select(Notification)
-        .where(Notification.status.in_(WAITING))
+        .where(Notification.status.in_(WAITING), ~_scheduled())
         .order_by((Notification.status == NotificationStatus.REFUSED).desc(), Notification.attempts.desc(),
                   Notification.created_at)
+    ).scalars().all()
+
+
+def scheduled() -> list[Notification]:
+    """Emails waiting for their time (reminders), soonest first, for the staff outbox page."""
+    return db.session.execute(
+        db.select(Notification).where(_scheduled()).order_by(Notification.send_after, Notification.id)
     ).scalars().all()
 
 

@@ -13,6 +13,9 @@ from booking.outbox.registry import UnknownEmailKind, is_registered
 # PostgreSQL: `send-mail --watch` LISTENs here; the NOTIFY is delivered when the caller commits.
 CHANNEL = "booking_outbox"
 _NOTIFIED = "outbox_notified_transaction"
+# Set on the session by every enqueue; the commit that stores the mail wakes this process's sender
+# (booking/outbox/worker.py), a rollback forgets it. No feature has to wake anything itself.
+MAIL_QUEUED = "outbox_mail_queued"
 
 
 def _message_id() -> str:
@@ -28,7 +31,9 @@ def _sender_domain(sender: str) -> str:
 
 
 def _wake_watchers() -> None:
-    """On PostgreSQL, tell listening mail workers (once per transaction); it reaches them only on commit."""
+    """Mark the transaction as one that queued mail; on PostgreSQL also tell listening mail workers
+    (once per transaction). Both take effect only when the caller commits."""
+    db.session.info[MAIL_QUEUED] = True
     if db.session.get_bind().dialect.name != "postgresql":
         return
     transaction = db.session().get_transaction()
@@ -47,11 +52,16 @@ def enqueue(kind: str, **about) -> Notification:
     return notification
 
 
-def enqueue_for_request(request_id: int, *kinds: str) -> None:
-    """Owe one email of each kind about a stored request, as one plain insert: no ORM objects to flush."""
+def enqueue_for_request(request_id: int, *kinds: str, payloads: dict[str, dict] | None = None) -> None:
+    """Owe one email of each kind about a stored request, as one plain insert: no ORM objects to flush.
+
+    `payloads` gives a kind what it must remember of this moment (the email is built later, from it).
+    """
     for kind in kinds:
         if not is_registered(kind):
             raise UnknownEmailKind(kind)
+    payloads = payloads or {}
     db.session.execute(db.insert(Notification.__table__),
-                       [{"request_id": request_id, "kind": kind, "message_id": _message_id()} for kind in kinds])
+                       [{"request_id": request_id, "kind": kind, "message_id": _message_id(),
+                         "payload": payloads.get(kind, {})} for kind in kinds])
     _wake_watchers()

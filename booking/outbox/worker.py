@@ -4,19 +4,25 @@ import threading
 import time
 from collections.abc import Callable
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from booking.extensions import db
 from booking.models import utcnow
 from booking.outbox.claims import next_due_at
 from booking.outbox.delivery import deliver_due
-from booking.outbox.queue import CHANNEL
+from booking.outbox.queue import CHANNEL, MAIL_QUEUED
+
+# Claimed and sent over one SMTP connection per pass, as `send-mail --watch` does.
+BATCH_SIZE = 100
 
 _creating = threading.Lock()
 
 
 class OutboxWorker:
-    """Wakes when a request is stored, and every OUTBOX_POLL_SECONDS to retry failures."""
+    """Wakes at every commit in this process that queued mail, and every OUTBOX_POLL_SECONDS to retry
+    failures; each pass claims a batch and sends it over one connection, again while batches come full."""
 
     def __init__(self, app: Flask):
         self.app = app
@@ -38,13 +44,21 @@ class OutboxWorker:
             self.wake.clear()
             if self.stopping.is_set():
                 break
-            with self.app.app_context():
-                try:
-                    deliver_due()
-                except Exception:  # keep the thread alive; the rows stay due for the next pass
-                    self.app.logger.exception("Outbox delivery pass failed")
-                finally:
-                    db.session.remove()
+            while not self.stopping.is_set() and self._one_batch():
+                pass
+
+    def _one_batch(self) -> bool:
+        """Deliver one batch; True when it was full, so more may be due at once."""
+        with self.app.app_context():
+            try:
+                report = deliver_due(batch_size=BATCH_SIZE, stopping=self.stopping.is_set)
+            except Exception:  # keep the thread alive; the rows stay due for the next pass
+                self.app.logger.exception("Outbox delivery pass failed")
+                return False
+            finally:
+                db.session.remove()
+        handled = len(report.sent) + len(report.failed) + len(report.refused) + len(report.withdrawn)
+        return handled >= BATCH_SIZE
 
     def stop(self, timeout: float = 30) -> None:
         """End the thread once the pass in hand is done; it does not start again."""
@@ -65,11 +79,23 @@ def _worker(app: Flask) -> OutboxWorker | None:
 
 
 def wake_outbox_worker(app: Flask) -> None:
-    """Called after a commit: deliver what was just stored, in the background."""
+    """Deliver what was just stored, in the background (every commit that queued mail calls it)."""
     worker = _worker(app)
     if worker is not None:
         worker.ensure_running()
         worker.wake.set()
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_mail_was_committed(session: Session) -> None:
+    """Whatever feature committed mail, in a request or a command, this process's sender goes at once."""
+    if session.info.pop(MAIL_QUEUED, False) and has_app_context():
+        wake_outbox_worker(current_app._get_current_object())
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_mail(session: Session) -> None:
+    session.info.pop(MAIL_QUEUED, None)
 
 
 def stop_outbox_worker(app: Flask) -> None:

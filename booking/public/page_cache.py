@@ -1,4 +1,4 @@
-"""Pages that are the same for every visitor, answered from memory before Flask is entered.
+"""The app's one page cache: pages the same for every visitor, answered from memory before Flask is entered.
 
 The info page, the privacy notice and the language-help page carry no form, token or session, and depend
 only on the settings and the language, none of which change while a process runs (a deployment starts new
@@ -8,7 +8,8 @@ and each answer's own request id (booking/security.py, booking/logs.py). Going t
 the session for a page that cannot differ cost more than half of the page's time (docs/performance.md).
 
 Only a response its view marked with `same_for_everyone()` is kept, and only a 200 that set no cookie. A
-page with a token is never marked. (Such a page still says `Vary: Cookie`, because Flask-Login looks for a
+page with a token is never marked, and tests/test_page_cache.py renders every marked page with the session,
+the user, the CSRF token and the request made unreadable to its template. (Such a page still says `Vary: Cookie`, because Flask-Login looks for a
 staff session while any template renders; nothing on it depends on one.)
 """
 

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy.exc import SQLAlchemyError
 
 from booking.extensions import db
-from booking.i18n import current_language
+from booking.public.clinic_schema import clinic_json_ld
 from booking.public.language_help import language_notices
 from booking.public.page_cache import same_for_everyone
 from booking.models import utcnow
@@ -13,37 +13,31 @@ from booking.outbox.admin import oldest_due_since
 bp = Blueprint("public", __name__)
 
 
-def rendered_once(template: str, **context) -> str:
-    """A page that is the same for every visitor (no form, no token, no session), rendered once per process.
+def page_for_everyone(template: str, **context) -> str:
+    """A page with no form, token, session or visitor in it, which the page cache may keep for its path.
 
-    Its words depend only on the template, the settings and the language, none of which change while the
-    process runs; a deployment starts new processes. Rendering the info page costs milliseconds (each
-    translated string goes through Flask-Babel), serving it from memory almost nothing. The whole response
-    is then kept by booking.public.page_cache, which answers later visits before Flask is entered.
+    Its template may read only the settings, the language and the path (tests/test_page_cache.py renders
+    each with session, user, CSRF token and request made unreadable).
     """
     same_for_everyone()
-    cache = current_app.extensions.setdefault("rendered_pages", {})
-    key = (template, current_language())
-    if key not in cache:
-        cache[key] = render_template(template, **context)
-    return cache[key]
+    return render_template(template, **context)
 
 
 @bp.get("/")
 def dry_needling():
-    return rendered_once("public/dry_needling.html")
+    return page_for_everyone("public/dry_needling.html", clinic_json_ld=clinic_json_ld())
 
 
 @bp.get("/privacy")
 def privacy():
-    return rendered_once("public/privacy.html", retention_days=current_app.config["RETENTION_DAYS"])
+    return page_for_everyone("public/privacy.html", retention_days=current_app.config["RETENTION_DAYS"])
 
 
 @bp.get("/language-help")
 def language_help():
     """The notice that language help is free, in English, Spanish and each language the clinic lists."""
     notices = language_notices(current_app.config["LANGUAGE_ASSISTANCE"], current_app.config["CLINIC_PHONE"])
-    return rendered_once("public/language_help.html", notices=notices)
+    return page_for_everyone("public/language_help.html", notices=notices)
 
 
 @bp.get("/healthz")

@@ -2,8 +2,8 @@
 
 # Each module adds its routes to bp.
 from booking.staff import (  # noqa: F401
-    account, agenda, appointments, availability, inbox, outbox_page, sessions_page, setup_pages, team,
-    two_step_pages,
+    account, agenda, appointments, attendance, availability, inbox, numbers, outbox_page, sessions_page,
+    setup_pages, team, two_step_pages,
 )
 from booking.staff.guard import bp
 

@@ -1,21 +1,21 @@
 """A request's held time at the front desk: confirm it, offer another, or release it. Each is a POST."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from booking.appointments import service
 from booking.appointments.availability import active_practitioners, asked_week, week_of_times
 from booking.appointments.emails import when as spoken_time
 from booking.appointments.links import rotate_manage_link
 from booking.appointments.service import TIME_TAKEN
 from booking.appointments.slots import parse_slot_value
 from booking.clock import clinic_zone
-from booking.parsing import row_id
 from booking.extensions import db
+from booking.lifecycle import operations
+from booking.lifecycle.operations import NotAllowed, TimeTaken, by_staff
 from booking.models import Appointment, ConsultationRequest, RequestEvent
-from booking.outbox.worker import wake_outbox_worker
+from booking.parsing import row_id
 from booking.staff.guard import bp
-from booking.staff.service import find_request, note_appointment_change
+from booking.staff.service import find_request
 
 NOT_A_TIME = "Choose one of the times shown."
 NO_TIME = "Choose a time to offer."
@@ -51,16 +51,26 @@ def _back_to(consultation: ConsultationRequest, message: str):
     return redirect(url_for("staff.request_detail", reference=consultation.reference), 303)
 
 
+def _refused(consultation: ConsultationRequest, exc: NotAllowed):
+    """Nothing of a refused change stays: the transaction is rolled back before the page says why."""
+    db.session.rollback()
+    return _back_to(consultation, str(exc))
+
+
+def _committed() -> None:
+    """The view's one commit; the email it queued leaves at once (the outbox wakes on the commit)."""
+    db.session.commit()
+
+
 @bp.post("/requests/<reference>/time/confirm")
 def confirm_time(reference: str):
     consultation, appointment = _holding_or_404(reference)
     try:
-        service.confirm(appointment)
-    except service.NotAllowed as exc:
-        return _back_to(consultation, str(exc))
+        operations.confirm_time(consultation, by_staff(current_user))
+    except NotAllowed as exc:
+        return _refused(consultation, exc)
     when = held_time(appointment)
-    note_appointment_change(consultation, current_user, f"Confirmed the time {when} with "
-                                                        f"{appointment.practitioner.name}.")
+    _committed()
     return _back_to(consultation, f"Confirmed {when}. The patient will get the confirmation by email.")
 
 
@@ -69,10 +79,10 @@ def release_time(reference: str):
     consultation, appointment = _holding_or_404(reference)
     when = held_time(appointment)
     try:
-        service.release(appointment)
-    except service.NotAllowed as exc:
-        return _back_to(consultation, str(exc))
-    note_appointment_change(consultation, current_user, f"Released the time {when}.")
+        operations.release_time(consultation, by_staff(current_user))
+    except NotAllowed as exc:
+        return _refused(consultation, exc)
+    _committed()
     return _back_to(consultation, f"Released {when}. This is a plain request again.")
 
 
@@ -83,8 +93,7 @@ def send_new_link(reference: str):
     rotate_manage_link(appointment)
     db.session.add(RequestEvent(consultation_request=consultation, staff=current_user,
                                 note="Sent the patient a new link to their appointment; the old one no longer works."))
-    db.session.commit()
-    wake_outbox_worker(current_app)
+    _committed()
     return _back_to(consultation, "Sent a new link. The link sent before no longer works.")
 
 
@@ -121,15 +130,14 @@ def offer_time(reference: str):
         start = parse_slot_value(chosen, clinic_zone())
     except ValueError:
         return _render_picker(consultation, appointment, practitioner_id, NOT_A_TIME)
-    was = held_time(appointment)
     try:
-        service.offer(appointment, start, practitioner_id)
-    except service.TimeTaken:
+        operations.offer_time(consultation, start, practitioner_id, by_staff(current_user))
+    except TimeTaken:
+        db.session.rollback()
         return _render_picker(consultation, appointment, practitioner_id, TIME_TAKEN)  # English: as written
-    except service.NotAllowed as exc:
-        return _back_to(consultation, str(exc))
+    except NotAllowed as exc:
+        return _refused(consultation, exc)
     when = held_time(appointment)
-    note_appointment_change(consultation, current_user, f"Offered another time: {when} with "
-                                                        f"{appointment.practitioner.name} (was {was}).")
+    _committed()
     return _back_to(consultation, f"Offered {when}. The patient will get an email to accept it or choose again.")
 

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 
 from booking.states import CloseReason, RequestStatus
 from booking.staff.passwords import not_common
-from booking.staff.workflow import TRANSITIONS
+from booking.lifecycle.workflow import TRANSITIONS
 
 PASSWORD_MIN = 12
 

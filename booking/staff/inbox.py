@@ -15,17 +15,12 @@ from booking.intake.choices import all_choices, label
 from booking.models import ConsultationRequest, utcnow
 from booking.staff.forms import EraseForm, NoteForm, StatusForm
 from booking.staff.guard import admin_required, bp
-from booking.staff.service import (
-    add_note,
-    change_status,
-    erase_request,
-    find_request,
-    header_counts,
-    inbox_query,
-)
+from booking.lifecycle import operations
+from booking.lifecycle.operations import NotAllowed, by_staff
+from booking.lifecycle.workflow import WorkflowError, age, is_overdue
+from booking.staff.service import erase_request, find_request, header_counts, inbox_query
 from booking.states import RequestStatus
 from booking.storage import fold_write_ahead_log
-from booking.staff.workflow import WorkflowError, age, is_overdue
 
 # What makes a spreadsheet run a cell as a formula; their full-width and small forms (＝, ﹢ ...) fold to these.
 FORMULA_STARTERS = frozenset("=+-@\t\r")
@@ -53,7 +48,7 @@ def _filters() -> dict:
     status = args.get("status", "")
     condition = args.get("condition", "")
     return {
-        "status": status if status in set(RequestStatus) or status == "open" else "",
+        "status": status if status in set(RequestStatus) or status in ("open", "attention") else "",
         "condition": condition if condition in all_choices()["condition"] else "",
         "flagged": args.get("flagged") == "1",
         "search": args.get("q", "").strip()[:100],
@@ -89,7 +84,10 @@ def _request_or_404(reference: str):
 
 @bp.get("/requests/<reference>")
 def request_detail(reference: str):
+    """The request's page; opening it is how the front desk sees what the patient did since."""
     consultation = _request_or_404(reference)
+    if operations.mark_seen(consultation):
+        db.session.commit()
     return _render_detail(consultation)
 
 
@@ -114,11 +112,13 @@ def update_status(reference: str):
     form.offer_moves_from(consultation.status)
     if form.validate_on_submit():
         try:
-            change_status(consultation, form.status.data, current_user, form.closed_reason.data or None,
-                          (form.note.data or "").strip())
-        except WorkflowError as exc:
+            operations.change_status(consultation, form.status.data, by_staff(current_user),
+                                     form.closed_reason.data or None, (form.note.data or "").strip())
+        except (WorkflowError, NotAllowed) as exc:
+            db.session.rollback()
             form.status.errors.append(str(exc))
         else:
+            db.session.commit()
             flash(f"Marked {consultation.status.title.lower()}.")
             return redirect(url_for("staff.request_detail", reference=consultation.reference), 303)
     return _render_detail(consultation, status_form=form)
@@ -129,7 +129,8 @@ def add_request_note(reference: str):
     consultation = _request_or_404(reference)
     form = NoteForm()
     if form.validate_on_submit():
-        add_note(consultation, current_user, form.note.data.strip())
+        operations.add_note(consultation, by_staff(current_user), form.note.data.strip())
+        db.session.commit()
         flash("Note saved.")
         return redirect(url_for("staff.request_detail", reference=consultation.reference), 303)
     return _render_detail(consultation, note_form=form)
@@ -176,7 +177,7 @@ def export_csv():
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)  # a ; or | inside a cell stays inside it
     writer.writerow(["Reference", "Received", "Status", "Closed because", "Safety flags", *questions()])
     for req in rows:
-        answers = [answer for section in answer_sections(req) for answer in section.answers]
+        answers = [answer for section in answer_sections(req, every_row=True) for answer in section.answers]
         writer.writerow([spreadsheet_safe(cell) for cell in [
             req.reference,
             clinic_time(req.created_at).strftime("%Y-%m-%d %H:%M"),

@@ -2,13 +2,13 @@
 
 from flask import abort, flash, redirect, render_template, url_for
 
-from booking.outbox.admin import retry_now, undelivered
+from booking.outbox.admin import retry_now, scheduled, undelivered
 from booking.staff.guard import bp
 
 
 @bp.get("/outbox")
 def outbox():
-    return render_template("staff/outbox.html", notifications=undelivered())
+    return render_template("staff/outbox.html", notifications=undelivered(), scheduled=scheduled())
 
 
 @bp.post("/outbox/<int:notification_id>/retry")

@@ -1,4 +1,4 @@
-"""What staff do: create accounts; change status, add notes, erase and purge requests. Each change is logged once."""
+"""What staff do beyond a request's life (booking.lifecycle): create accounts, find, erase and purge requests."""
 
 from datetime import timedelta
 
@@ -6,12 +6,13 @@ from flask import current_app
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
+from booking.clock import clinic_time
 from booking.extensions import db
+from booking.lifecycle.workflow import contact_due_by
 from booking.models import ConsultationRequest, RequestEvent, StaffUser, utcnow
 from booking.outbox.admin import delete_copies
 from booking.phone import NotAPhoneNumber, e164, parse_phone, search_digits
 from booking.states import RequestStatus
-from booking.staff.workflow import check_move, is_overdue
 
 
 class StaffExists(ValueError):
@@ -30,35 +31,6 @@ def create_staff(email: str, password: str, is_admin: bool = False) -> StaffUser
         raise StaffExists(staff.email) from None
     current_app.logger.info("Staff account %s created (admin: %s)", staff.id, is_admin)
     return staff
-
-
-def change_status(consultation: ConsultationRequest, to_status: str, staff: StaffUser,
-                  closed_reason: str | None = None, note: str = "") -> RequestEvent:
-    """Move a request along the workflow and record who did it, when, and why."""
-    to_status, reason = check_move(consultation.status, to_status, closed_reason)
-    event = RequestEvent(
-        consultation_request=consultation,
-        staff=staff,
-        from_status=consultation.status,
-        to_status=to_status,
-        closed_reason=reason,
-        note=note,
-    )
-    consultation.status = to_status
-    consultation.closed_reason = reason
-    consultation.closed_at = utcnow() if to_status is RequestStatus.CLOSED else None
-    db.session.add(event)
-    db.session.commit()
-    current_app.logger.info("Request %s marked %s by staff %s", consultation.reference, to_status, staff.id)
-    return event
-
-
-def add_note(consultation: ConsultationRequest, staff: StaffUser, note: str) -> RequestEvent:
-    event = RequestEvent(consultation_request=consultation, staff=staff, note=note)
-    db.session.add(event)
-    db.session.commit()
-    current_app.logger.info("Note added to request %s by staff %s", consultation.reference, staff.id)
-    return event
 
 
 def erase_request(consultation: ConsultationRequest, staff: StaffUser) -> None:
@@ -108,6 +80,8 @@ def inbox_query(status: str = "", condition: str = "", flagged: bool = False, se
                                                     ConsultationRequest.id.desc())
     if status == "open":
         query = query.where(ConsultationRequest.status != RequestStatus.CLOSED)
+    elif status == "attention":
+        query = query.where(ConsultationRequest.attention_since.is_not(None))
     elif status:
         query = query.where(ConsultationRequest.status == status)
     if condition:
@@ -145,21 +119,19 @@ def _escape_like(text: str) -> str:
 
 
 def header_counts() -> dict[str, int]:
-    """New requests, and those still new one business day after they arrived."""
+    """New requests, those needing attention after a patient's change, and those nobody acted on in a business day."""
     now = utcnow()
-    new_received = db.session.execute(
-        db.select(ConsultationRequest.created_at).where(ConsultationRequest.status == RequestStatus.NEW)
-    ).scalars().all()
+    new = db.session.execute(
+        db.select(ConsultationRequest.created_at, ConsultationRequest.first_action_at)
+        .where(ConsultationRequest.status == RequestStatus.NEW)
+    ).all()
+    attention = db.session.execute(
+        db.select(db.func.count()).select_from(ConsultationRequest)
+        .where(ConsultationRequest.attention_since.is_not(None))
+    ).scalar_one()
     return {
-        "new": len(new_received),
-        "overdue": sum(1 for received in new_received if is_overdue(RequestStatus.NEW, received, now)),
+        "new": len(new),
+        "attention": attention,
+        "overdue": sum(1 for received, acted in new
+                       if acted is None and contact_due_by(received) < clinic_time(now)),
     }
-
-
-
-def note_appointment_change(consultation: ConsultationRequest, staff: StaffUser, note: str) -> RequestEvent:
-    """A line in the request's history for what staff did to its time; the appointment service logs the change."""
-    event = RequestEvent(consultation_request=consultation, staff=staff, note=note)
-    db.session.add(event)
-    db.session.commit()
-    return event

@@ -5,7 +5,7 @@ the appointment's manage_nonce alone, so it must be unique. On SQLite, tables wh
 an email or a session are rebuilt with AUTOINCREMENT, so an erased row's id is never given to someone else.
 
 Revision ID: b19c4e7a2f60
-Revises: 380f1f2ad4d8
+Revises: c5d1a9e3f702
 Create Date: 2026-12-06 05:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b19c4e7a2f60'
-down_revision = '380f1f2ad4d8'
+down_revision = 'c5d1a9e3f702'
 branch_labels = None
 depends_on = None
 

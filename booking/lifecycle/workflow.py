@@ -1,4 +1,8 @@
-"""A request's life at the front desk: new -> contacted -> scheduled -> closed, and what is overdue."""
+"""A request's life at the front desk: new -> contacted -> scheduled -> closed, and what is overdue.
+
+Staff choose a status by hand only along TRANSITIONS. The consultation time moves it too (operations.py):
+a confirmed time makes a request scheduled, a time let go takes a scheduled request back to contacted.
+"""
 
 from datetime import datetime, timedelta
 
@@ -12,7 +16,7 @@ class WorkflowError(ValueError):
 
 # Where a request may go from each status. Reopening a closed request is allowed, and recorded.
 TRANSITIONS: dict[RequestStatus, list[RequestStatus]] = {
-    RequestStatus.NEW: [RequestStatus.CONTACTED, RequestStatus.CLOSED],
+    RequestStatus.NEW: [RequestStatus.CONTACTED, RequestStatus.SCHEDULED, RequestStatus.CLOSED],
     RequestStatus.CONTACTED: [RequestStatus.SCHEDULED, RequestStatus.CLOSED],
     RequestStatus.SCHEDULED: [RequestStatus.CONTACTED, RequestStatus.CLOSED],
     RequestStatus.CLOSED: [RequestStatus.CONTACTED],
@@ -44,9 +48,10 @@ def contact_due_by(received: datetime) -> datetime:
     return due
 
 
-def is_overdue(status: str, received: datetime, now: datetime) -> bool:
-    """Still new, and one business day has passed with no contact."""
-    return status == RequestStatus.NEW and contact_due_by(received) < clinic_time(now)
+def is_overdue(status: str, received: datetime, now: datetime, first_action_at: datetime | None = None) -> bool:
+    """Still new, nobody at the front desk has acted on it, and one business day has passed."""
+    return (status == RequestStatus.NEW and first_action_at is None
+            and contact_due_by(received) < clinic_time(now))
 
 
 def age(received: datetime, now: datetime) -> str:
