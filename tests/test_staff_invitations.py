@@ -2,6 +2,7 @@
 and sets up two-step from a one-time link, mailed through a real SMTP server; a two-step reset does the same."""
 
 import re
+import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -144,7 +145,11 @@ def test_the_set_up_page_in_chromium_is_accessible_and_works_without_javascript(
     app, base = live_app
     with app.app_context():
         invite("new.person@clinic.example", False, make_staff("boss@clinic.test", is_admin=True))
-    send_mail(app.test_cli_runner())
+    send_mail(app.test_cli_runner())  # or the app's own outbox worker, woken by the commit, has sent it
+    deadline = time.monotonic() + 20
+    while not to(smtp.messages, "new.person@clinic.example"):
+        assert time.monotonic() < deadline, "the invitation was not delivered"
+        time.sleep(0.1)
     link = _link(to(smtp.messages, "new.person@clinic.example")[0])
 
     context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=javascript)
