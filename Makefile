@@ -68,8 +68,16 @@ run: setup
 	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --threads 4 --access-logfile - \
 		--access-logformat $(ACCESS_LOG_FORMAT) 'booking:create_app()'
 
+# Everything, as CI runs it (.ci/run), on both cores: pytest-xdist, each test file kept on one worker so
+# its module fixtures start once. The tests share no port, folder or database (tests/fixtures/).
+PYTEST_WORKERS ?= 2
 test: setup-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+# The everyday quick run: every test that starts no other process (no browser, PostgreSQL, redis, gunicorn,
+# flask command or wrk); tests/conftest.py marks the others `slow`.
+check: setup-test
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not slow"
 
 # bench/run: the app against a bare Flask hello world under the same gunicorn settings, driven by wrk,
 # on SQLite and on PostgreSQL, beside bench/floor.py (only what the rules require); then the patient-path

@@ -44,6 +44,10 @@ def _env_list(name: str, default: str = "", sep: str = ",") -> list[str]:
 class Config:
     """Settings shared by every environment; read when the class is built, at import."""
 
+    # How staff passwords are hashed: scrypt with N=2^17, r=8, p=1 (OWASP's 2024 minimum). Not read from
+    # the environment: only the tests' config lowers it.
+    PASSWORD_HASH_METHOD = "scrypt:131072:8:1"
+
     SECRET_KEY = os.environ.get("SECRET_KEY", PLACEHOLDER_SECRET)
     # Rotation: the new key in SECRET_KEY, the old one here (comma-separated) until sessions, CSRF tokens and
     # two-step keys written under it have been renewed; docs/security.md says when it may go.
@@ -186,6 +190,9 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SUBMIT_RATE_LIMIT = "1000 per minute"
     SEED_DEMO_PRACTITIONER = False
+    # A cheap scrypt: a log-in costs milliseconds, not a quarter second. The tests that are about the cost
+    # itself set production's (booking.models.staff.PASSWORD_METHOD) back.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
 
 class ProductionConfig(Config):

@@ -5,9 +5,13 @@
 - tests.fixtures.redis     redis_server (session), redis_url: a real redis-server for shared rate limits
 - tests.fixtures.app       make_app(**config), app, client (a FormClient), runner
 - tests.fixtures.staff     staff, desk, boss, reference; log_in(client, email, ...)
+- tests.fixtures.browser   chromium (session): one real Chromium; test_browser.py's `browser` hands it out
 
 Rows to work on come from tests/factories.py (make_request, make_staff, make_notification).
 """
+
+import inspect
+import re
 
 import pytest
 
@@ -19,7 +23,7 @@ from tests.fixtures.app import make_app  # noqa: E402, F401  (make_app(tmp_path,
 from tests.fixtures.smtp import SmtpServer, free_port  # noqa: E402, F401  (imported by benchmarks and tests)
 
 pytest_plugins = ["tests.fixtures.smtp", "tests.fixtures.postgres", "tests.fixtures.redis", "tests.fixtures.app",
-                  "tests.fixtures.staff"]
+                  "tests.fixtures.staff", "tests.fixtures.browser"]
 
 
 def open_form(client) -> dict:
@@ -59,3 +63,57 @@ def submit(client):
         return client.post("/consultation", data={**open_form(client), **valid_answers(**changes)})
 
     return _submit
+
+
+# `make check` runs `-m "not slow"`. A test is slow when it starts another process (a browser, PostgreSQL,
+# redis, gunicorn, a flask command, wrk): through one of these fixtures, or by code in its module that runs
+# subprocess. Found from the code at collection, so a new test is marked without anyone remembering to.
+SLOW_FIXTURES = {"browser", "chromium", "live_app", "live_server", "postgres", "postgres_template", "postgres_url",
+                 "empty_postgres_url", "redis_server", "redis_url"}
+_CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+
+
+def _runs_a_process(function, module, seen: set) -> bool:
+    """Does this function, or a function of its module it calls (at any depth), use subprocess?"""
+    if function in seen:
+        return False
+    seen.add(function)
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+    if "subprocess." in source or "Popen(" in source:
+        return True
+    for name in _CALLED.findall(source):
+        called = getattr(module, name, None)
+        if inspect.isfunction(called) and called.__module__ == module.__name__:
+            if _runs_a_process(called, module, seen):
+                return True
+    return False
+
+
+def _asks_for_postgres(item) -> bool:
+    """A test parametrized over databases that fetches PostgreSQL's fixture only for its postgresql case."""
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and any(value in ("postgres", "postgresql") for value in callspec.params.values())
+
+
+def _is_slow(item) -> bool:
+    if SLOW_FIXTURES & set(item.fixturenames) or _asks_for_postgres(item):
+        return True
+    seen: set = set()
+    if _runs_a_process(item.function, item.module, seen):
+        return True
+    for name in item.fixturenames:
+        for definition in item._fixtureinfo.name2fixturedefs.get(name, ()):
+            module = inspect.getmodule(definition.func)
+            if module is not None and module.__name__.startswith("tests") and \
+                    _runs_a_process(definition.func, module, seen):
+                return True
+    return False
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if isinstance(item, pytest.Function) and item.get_closest_marker("slow") is None and _is_slow(item):
+            item.add_marker(pytest.mark.slow)

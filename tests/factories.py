@@ -7,10 +7,12 @@ import secrets
 from functools import cache
 
 import pyotp
+from werkzeug.security import generate_password_hash
 
 from booking.extensions import db
 from booking.intake.service import new_reference
 from booking.models import ConsultationRequest, Notification, StaffUser, utcnow
+from booking.models.staff import password_method
 from booking.staff.two_step import encrypt_secret
 
 PASSWORD = "a long enough passphrase"
@@ -67,12 +69,14 @@ def make_notification(consultation: ConsultationRequest, kind: str = "clinic_new
     return notification
 
 
-@cache
 def _password_hash(password: str) -> str:
-    """One real scrypt hash per password per session: hashing costs a quarter second, logging in checks it."""
-    staff = StaffUser()
-    staff.set_password(password)
-    return staff.password_hash
+    """One real scrypt hash per password and cost per session (the app's PASSWORD_HASH_METHOD)."""
+    return _hashed(password, password_method())
+
+
+@cache
+def _hashed(password: str, method: str) -> str:
+    return generate_password_hash(password, method=method)
 
 
 def make_staff(email: str = "desk@clinic.test", password: str = PASSWORD, *, is_admin: bool = False,

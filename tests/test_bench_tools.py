@@ -30,7 +30,8 @@ def test_bench_run_prints_every_figure_and_loses_no_request(flags, database, war
     out = run("bench/run", *flags, "--floor", BENCH_SECONDS="1", BENCH_WARM_UP=warm_up, BENCH_PAIRED_ROUNDS="2")
     assert out.startswith(f"database: {database}; "), out  # PostgreSQL measured as a clinic runs it
     assert re.search(r"^hello world +\d+ req/s .*\(first \d+, last \d+\)$", out, re.M), out
-    for target in ("info page /", "form page", "valid submission", "form page with times", "floor form page",
+    for target in ("info page /", "form page", "valid submission", "submission, sender on", "form page with times",
+                   "floor form page",
                    "floor", "floor, no WTForms", "floor, no disk wait", "floor, neither"):
         line = re.search(rf"^{re.escape(target)} +\d+ req/s +p50 +[\d.]+ ms +p99 +[\d.]+ ms +ratio [\d.]+ +"
                          r"non-2xx/3xx (\d+)$", out, re.M)
@@ -47,6 +48,9 @@ def test_bench_run_prints_every_figure_and_loses_no_request(flags, database, war
         assert weight and int(weight.group(1)) > 5000 and int(weight.group(2)) >= 2, out
     drained = re.search(r"^outbox drain +(\d+) emails in .*\[Sent (\d+) notification\(s\); 0 failed", out, re.M)
     assert drained and drained.group(1) == drained.group(2) and int(drained.group(1)) > 0, out
+    assert re.search(r"^sender on / off +[\d.]+: valid submissions with the in-process sender on", out, re.M), out
+    in_process = re.search(r"^in-process drain +(\d+) of (\d+) emails in [\d.]+ s", out, re.M)
+    assert in_process and in_process.group(1) == in_process.group(2) == drained.group(1), out
 
 
 @pytest.mark.parametrize("command", [("page", "/consultation", "20"), ("page", "/", "20", "--hello"),

@@ -1,7 +1,6 @@
 """The patient's journey in real Chromium: readable, operable, accessible (axe-core), with and without JavaScript."""
 
 import json
-import os
 import re
 import sqlite3
 import threading
@@ -9,28 +8,22 @@ import time
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from booking.staff.service import create_staff
 from tests.conftest import free_port
 from tests.fixtures.staff import set_up_two_step_in_browser
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]
+from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402, F401  (imported from here by others)
 PHONE = {"width": 360, "height": 740}
 AXE = Axe()
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(chromium):
+    """The session's one Chromium (tests/fixtures/browser.py), under the name the browser modules import."""
+    return chromium
 
 
 @pytest.fixture

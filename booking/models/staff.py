@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,7 +13,12 @@ from booking.extensions import db
 from booking.models.base import EMAIL_MAX, NEVER_REUSE_IDS, state, utcnow
 
 # scrypt with N=2^17, r=8, p=1 (128 MiB, about a quarter second): OWASP's 2024 minimum is N=2^17.
+# Production's PASSWORD_HASH_METHOD (config.py); the tests' config hashes cheaply.
 PASSWORD_METHOD = "scrypt:131072:8:1"
+
+
+def password_method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD") or PASSWORD_METHOD
 ADDRESS_MAX = 45  # the longest IPv6 text form
 USER_AGENT_MAX = 200
 
@@ -54,7 +60,7 @@ class StaffUser(UserMixin, db.Model):
         return self.totp_confirmed_at is not None
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        self.password_hash = generate_password_hash(password, method=password_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -62,7 +68,7 @@ class StaffUser(UserMixin, db.Model):
     @property
     def password_needs_rehash(self) -> bool:
         """Hashes made with weaker parameters are replaced at the next successful sign-in."""
-        return not self.password_hash.startswith(PASSWORD_METHOD + "$")
+        return not self.password_hash.startswith(password_method() + "$")
 
 
 class StaffSession(db.Model):

@@ -4,7 +4,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -88,9 +88,16 @@ def wake_outbox_worker(app: Flask) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _wake_after_mail_was_committed(session: Session) -> None:
-    """Whatever feature committed mail, in a request or a command, this process's sender goes at once."""
-    if session.info.pop(MAIL_QUEUED, False) and has_app_context():
-        wake_outbox_worker(current_app._get_current_object())
+    """Whatever feature committed mail while serving a request, this process's sender goes at once.
+
+    Outside a request (a flask command) a sender already running is woken, but none is started: the command's
+    process may end before a new thread's batch does, and the mail is safe in the outbox for the real sender.
+    """
+    if not session.info.pop(MAIL_QUEUED, False) or not has_app_context():
+        return
+    app = current_app._get_current_object()
+    if has_request_context() or "outbox_worker" in app.extensions:
+        wake_outbox_worker(app)
 
 
 @event.listens_for(Session, "after_rollback")
