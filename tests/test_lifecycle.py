@@ -84,7 +84,11 @@ def test_book_confirm_move_cancel_is_one_life_the_desk_sees(app, desk, practitio
 
     # The patient moves, then cancels (with a reason), from their private link.
     path = patient_path(app, reference)
-    assert patient.post_form(path + "/change", {"slot": second}, page=path + "/change").status_code == 303
+    moved = patient.post_form(path + "/change", {"slot": second}, page=path + "/change")
+    assert moved.status_code == 303
+    # Moving renews the private link: the old one (perhaps forwarded) stops at once; the page goes on at the new.
+    old_path, path = path, urlsplit(moved.headers["Location"]).path
+    assert path != old_path and patient.get(old_path).status_code == 404
     send_mail(runner)
     with app.app_context():
         consultation = the_request(app, reference)
@@ -145,6 +149,7 @@ def test_book_confirm_move_cancel_is_one_life_the_desk_sees(app, desk, practitio
     [moved_email] = with_subject(to(smtp.messages, "maria@example.org"), "has moved")
     body = moved_email.get_body(("plain",)).get_content()
     assert f"New time: {label_of(app, second)}" in body and f"Was: {label_of(app, first)}" in body
+    assert path in body and old_path not in body  # the email carries the new link
 
 
 @pytest.mark.parametrize("mode", ["minimal", "full"])

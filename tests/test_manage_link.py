@@ -1,6 +1,7 @@
 """The private manage link: GET only shows, POST with CSRF cancels or changes, inside the cutoff call instead."""
 
 from datetime import UTC, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -167,7 +168,9 @@ def test_changing_the_time_keeps_the_uid_raises_sequence_and_moves_the_cells(app
     assert after.starts_at.replace(tzinfo=UTC) == new_time.start
     assert after.uid == before.uid and after.sequence > before.sequence
     assert after.status is AppointmentStatus.CONFIRMED
-    assert f"now on {new_time.label}" in client.get(path).get_data(as_text=True)
+    new_path = urlsplit(response.headers["Location"]).path  # moving renews the link: the old one stops
+    assert new_path != path and client.get(path).status_code == 404
+    assert f"now on {new_time.label}" in client.get(new_path).get_data(as_text=True)
     with app.app_context():
         starts = db.session.execute(db.select(BookedCell.starts_at)
                                     .where(BookedCell.appointment_id == appointment_id)).scalars().all()
@@ -238,6 +241,7 @@ def test_an_offered_time_can_be_accepted(app, client, booked):
         operations.offer_time(appointment.consultation_request, first_free_time(None, NEXT_WEEK + timedelta(days=3)).start,
                               None, operations.SYSTEM)
         db.session.commit()
+        path = manage_path(appointment)  # the offer renewed the link; its email carries the new one
     page = client.get(path).get_data(as_text=True)
     assert "Accept this time" in page and "Choose another time" in page
     response = client.post_form(path + "/accept", page=path)

@@ -43,7 +43,8 @@ def test_clinic_and_patient_emails_reach_the_smtp_server(app, smtp, submit, runn
         reference = db.session.execute(db.select(ConsultationRequest.reference)).scalar_one()
 
     assert clinic["Reply-To"] == "maria@example.org"
-    assert clinic["Subject"] == f"Dry needling consultation request: Plantar fasciitis (heel or arch pain) [{reference}]"
+    assert clinic["Subject"] == (f"Dry needling consultation request: Plantar fasciitis (heel or arch pain) "
+                                 f"[{reference}]: no time chosen")
     assert clinic["From"] == "Juniper Physical Therapy <no-reply@clinic.test>"
     text = clinic.get_body(("plain",)).get_content()
     html = clinic.get_body(("html",)).get_content()

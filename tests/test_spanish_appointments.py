@@ -121,8 +121,8 @@ def test_the_change_picker_under_es_has_spanish_days_times_and_errors(clinic, sp
     assert "Elija una de las horas de la lista." in parts(wrong).text
     assert parts(wrong).headings["title"][0].startswith("Error: Elija otra hora")
     moved = client.post(path + "/change", data={**fields, "slot": "2027-03-08T09:00:00-05:00"})
-    assert moved.status_code == 303
-    assert "Su consulta ahora es el lunes 8 de marzo, 9:00." in parts(client.get(path)).text
+    assert moved.status_code == 303 and moved.headers["Location"].startswith("/es/appointment/")
+    assert "Su consulta ahora es el lunes 8 de marzo, 9:00." in parts(client.get(moved.headers["Location"])).text
 
 
 def test_the_freed_time_pages_under_es_are_spanish(clinic, spanish_booking):

@@ -63,13 +63,15 @@ def appointment_for(token: str) -> Appointment | None:
     return appointment
 
 
-def rotate_manage_link(appointment: Appointment) -> None:
+def rotate_manage_link(appointment: Appointment, email_it: bool = True) -> None:
     """A new manage link: the old one stops working at once, and the patient is emailed the new one.
 
     Both in the caller's transaction; the caller commits once (staff's "Send a new link", a change of time).
+    A change of time passes email_it=False: the email about the change carries the new link itself.
     """
     appointment.manage_nonce = new_nonce()
-    enqueue(MANAGE_LINK_RENEWED, consultation_request=appointment.consultation_request)
+    if email_it:
+        enqueue(MANAGE_LINK_RENEWED, consultation_request=appointment.consultation_request)
 
 
 def offer_freed_time(consultation: ConsultationRequest, practitioner_id: int, start: datetime) -> WaitlistOffer:

@@ -17,6 +17,7 @@ from booking.appointments import emails as appointment_emails
 from booking.appointments import service
 from booking.appointments.attendance import attendance_after_patient_cancel
 from booking.appointments.emails import when
+from booking.appointments.links import rotate_manage_link
 from booking.appointments.service import NotAllowed, TimeTaken
 from booking.extensions import db
 from booking.lifecycle import emails as lifecycle_emails
@@ -117,6 +118,7 @@ def offer_time(consultation: ConsultationRequest, start: datetime, practitioner_
     appointment = _holding(consultation)
     was, was_with, old_practitioner = appointment.starts_at, _with(appointment), appointment.practitioner_id
     service.offer(appointment, start, practitioner_id)
+    rotate_manage_link(appointment, email_it=False)  # the offer email carries the new link
     appointment_emails.after_time_change(appointment)
     offered_to = appointment_emails.offer_to_waitlist(old_practitioner, was.replace(tzinfo=UTC), consultation)
     to_status = _status_after_time_change(consultation)
@@ -142,6 +144,13 @@ def release_time(consultation: ConsultationRequest, by: By) -> datetime:
              to_status=_status_after_time_change(consultation), time_from=appointment.starts_at)
     _log(consultation, "time released", by)
     return freed
+
+
+def send_new_link(consultation: ConsultationRequest, by: By) -> None:
+    """A link forwarded or lost: the old one stops at once, and the patient is emailed the new one."""
+    rotate_manage_link(_holding(consultation))
+    _history(consultation, by, "Sent the patient a new link to their appointment; the old one no longer works.")
+    _log(consultation, "manage link renewed", by)
 
 
 def change_status(consultation: ConsultationRequest, to_status: str, by: By, closed_reason: str | None = None,
@@ -201,6 +210,7 @@ def move_time(consultation: ConsultationRequest, start: datetime, by: By = PATIE
     appointment = _holding(consultation)
     was, was_with, old_practitioner = appointment.starts_at, _with(appointment), appointment.practitioner_id
     service.move(appointment, start)
+    rotate_manage_link(appointment, email_it=False)  # a forwarded old link stops working; the email carries the new
     appointment_emails.enqueue_moved(appointment, was)
     offered_to = appointment_emails.offer_to_waitlist(old_practitioner, was.replace(tzinfo=UTC), consultation)
     lifecycle_emails.tell_clinic(consultation, lifecycle_emails.MOVED, was=was, to=appointment.starts_at,

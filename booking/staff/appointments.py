@@ -5,14 +5,13 @@ from flask_login import current_user
 
 from booking.appointments.availability import active_practitioners, asked_week, week_of_times
 from booking.appointments.emails import when as spoken_time
-from booking.appointments.links import rotate_manage_link
 from booking.appointments.service import TIME_TAKEN
 from booking.appointments.slots import parse_slot_value
 from booking.clock import clinic_zone
 from booking.extensions import db
 from booking.lifecycle import operations
 from booking.lifecycle.operations import NotAllowed, TimeTaken, by_staff
-from booking.models import Appointment, ConsultationRequest, RequestEvent
+from booking.models import Appointment, ConsultationRequest
 from booking.parsing import row_id
 from booking.staff.guard import bp
 from booking.staff.service import find_request
@@ -89,10 +88,8 @@ def release_time(reference: str):
 @bp.post("/requests/<reference>/time/new-link")
 def send_new_link(reference: str):
     """A link forwarded or lost: the old one stops at once; the patient is emailed the new one."""
-    consultation, appointment = _holding_or_404(reference)
-    rotate_manage_link(appointment)
-    db.session.add(RequestEvent(consultation_request=consultation, staff=current_user,
-                                note="Sent the patient a new link to their appointment; the old one no longer works."))
+    consultation, _appointment = _holding_or_404(reference)
+    operations.send_new_link(consultation, by_staff(current_user))
     _committed()
     return _back_to(consultation, "Sent a new link. The link sent before no longer works.")
 
