@@ -165,7 +165,8 @@ def unmarked(text: str, allowed: list[str]) -> list[str]:
 # Day and month names and the like, which Babel writes in Spanish itself (CLDR), not our catalogue.
 BABEL_WORDS = {"lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo", "de", "enero", "febrero",
                "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre",
-               "diciembre", "español", "english"}
+               "diciembre", "español", "english",
+               "lun", "mar", "mié", "jue", "vie", "sáb", "dom"}  # the picker's row of days ("EEE")
 
 
 def clinic_details(app) -> list[str]:
