@@ -287,7 +287,10 @@ def test_with_no_week_asked_the_first_page_is_the_first_week_with_a_time(app, cl
 def test_release_frees_the_time_and_the_request_is_plain_again(app, desk, held):
     reference, value = held
     page = f"/staff/requests/{reference}"
-    released = desk.post_form(f"{page}/time/release", page=page)
+    unconfirmed = desk.post_form(f"{page}/time/release", page=page)  # the box beside the red button unticked
+    assert unconfirmed.status_code == 303 and cell_starts(app) != []
+    assert "Nothing was changed: tick the box to confirm" in desk.get(page).get_data(as_text=True)
+    released = desk.post_form(f"{page}/time/release", {"confirm": "yes"}, page=page)
     assert released.status_code == 303 and released.headers["Location"].endswith(page)
     assert cell_starts(app) == []
     with app.app_context():

@@ -13,6 +13,7 @@ from booking.lifecycle import operations
 from booking.lifecycle.operations import NotAllowed, TimeTaken, by_staff
 from booking.models import Appointment, ConsultationRequest
 from booking.outbox.worker import wake_outbox_worker
+from booking.staff.confirm import NOT_CONFIRMED, confirmed
 from booking.staff.guard import bp
 from booking.staff.service import find_request
 
@@ -77,6 +78,8 @@ def confirm_time(reference: str):
 @bp.post("/requests/<reference>/time/release")
 def release_time(reference: str):
     consultation, appointment = _holding_or_404(reference)
+    if not confirmed():
+        return _back_to(consultation, NOT_CONFIRMED)
     when = held_time(appointment)
     try:
         operations.release_time(consultation, by_staff(current_user))
