@@ -174,7 +174,10 @@ def clinic_details(app) -> list[str]:
     from booking.public.language_help import language_notices
 
     cfg = app.config
-    notices = [n.text for n in language_notices(cfg["LANGUAGE_ASSISTANCE"], cfg["CLINIC_PHONE"])]
+    from booking.templating import keep_together
+
+    # As the page draws them: each phone number kept on one line (a span the visible text spaces out).
+    notices = [visible_text(keep_together(n.text)) for n in language_notices(cfg["LANGUAGE_ASSISTANCE"], cfg["CLINIC_PHONE"])]
     return [cfg["CLINIC_NAME"], cfg["CLINIC_PHONE"], cfg["CLINIC_PUBLIC_EMAIL"], cfg["CLINIC_EMERGENCY_NUMBER"],
             cfg["CLINIC_RESPONSE_TIME_ES"], *cfg["CLINIC_ADDRESS"], *cfg["CLINIC_HOURS_ES"], "Avery Lee", *notices]
 
