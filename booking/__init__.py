@@ -161,7 +161,7 @@ def register_cookie_session(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from booking import i18n, templating
+    from booking import branding, i18n, templating
     from booking.phone import to_e164
     from booking.appointments.views import bp as appointments_bp
     from booking.intake.views import bp as intake_bp
@@ -175,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
     i18n.register_in_both_languages(app, appointments_bp)
     i18n.register(app)
     templating.register(app)
+    branding.register(app)
 
     @app.context_processor
     def clinic_details() -> dict:

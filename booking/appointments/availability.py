@@ -188,9 +188,14 @@ def week_of_times(asked: date | None = None, practitioner_id: int | None = None,
 
 def _public_names(per_practitioner: dict[int, list[datetime]]) -> dict[int, str]:
     """Who a patient would see, written on each time when several practitioners share the week."""
-    rows = db.session.execute(db.select(Practitioner.id, Practitioner.name)
+    rows = db.session.execute(db.select(Practitioner.id, Practitioner.name, Practitioner.public_title)
                               .where(Practitioner.id.in_(list(per_practitioner))))
-    return {pid: name for pid, name in rows}
+    return {pid: public_name(name, title) for pid, name, title in rows}
+
+
+def public_name(name: str, title: str | None) -> str:
+    """The name with the title beside it, as patients read it: "Avery Lee, PT, DPT"."""
+    return f"{name}, {title}" if title else name
 
 
 @lru_cache(maxsize=8192)

@@ -14,6 +14,10 @@ from booking.states import AppointmentStatus, WaitlistStatus
 HOURS_SPEC_MAX = 500
 
 
+PUBLIC_TITLE_MAX = 120
+BIO_MAX = 600
+
+
 class Practitioner(db.Model):
     """A therapist whose weekly hours offer consultation times; never deleted, only made inactive."""
 
@@ -27,6 +31,9 @@ class Practitioner(db.Model):
     hours: Mapped[str] = mapped_column(String(HOURS_SPEC_MAX), default="")
     # The secret in the private iCal feed URL; None once an administrator revokes it.
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # What patients read about them (the information page, the time picker): optional.
+    public_title: Mapped[str | None] = mapped_column(String(PUBLIC_TITLE_MAX))  # "PT, DPT, certified in dry needling"
+    bio: Mapped[str | None] = mapped_column(String(BIO_MAX))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     time_off: Mapped[list["TimeOff"]] = relationship(

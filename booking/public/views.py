@@ -7,13 +7,13 @@ from booking.extensions import db
 from booking.i18n import current_language
 from booking.public.language_help import language_notices
 from booking.public.page_cache import same_for_everyone
-from booking.models import utcnow
+from booking.models import Practitioner, utcnow
 from booking.outbox.admin import oldest_due_since
 
 bp = Blueprint("public", __name__)
 
 
-def rendered_once(template: str, **context) -> str:
+def rendered_once(template: str, *, keep_response: bool = True, key: tuple = (), **context) -> str:
     """A page that is the same for every visitor (no form, no token, no session), rendered once per process.
 
     Its words depend only on the template, the settings and the language, none of which change while the
@@ -21,17 +21,32 @@ def rendered_once(template: str, **context) -> str:
     translated string goes through Flask-Babel), serving it from memory almost nothing. The whole response
     is then kept by booking.public.page_cache, which answers later visits before Flask is entered.
     """
-    same_for_everyone()
+    if keep_response:
+        same_for_everyone()
     cache = current_app.extensions.setdefault("rendered_pages", {})
-    key = (template, current_language())
+    key = (template, current_language(), key)
     if key not in cache:
         cache[key] = render_template(template, **context)
     return cache[key]
 
 
+def public_team() -> tuple[tuple[str, str | None, str | None], ...]:
+    """Who patients may see: each active practitioner's name, title and bio (nothing if the database is away)."""
+    try:
+        rows = db.session.execute(db.select(Practitioner.name, Practitioner.public_title, Practitioner.bio)
+                                  .where(Practitioner.active.is_(True)).order_by(Practitioner.name))
+        return tuple(tuple(row) for row in rows)
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("Could not read the team for the information page")
+        return ()
+
+
 @bp.get("/")
 def dry_needling():
-    return rendered_once("public/dry_needling.html")
+    """Drawn once per language and team; not kept whole, since the team changes on /staff/availability."""
+    team = public_team()
+    return rendered_once("public/dry_needling.html", keep_response=False, key=team, team=team)
 
 
 @bp.get("/privacy")

@@ -33,6 +33,7 @@ from booking.staff.availability_forms import (
     TIME_OFF_HINT,
     HoursForm,
     PractitionerForm,
+    ProfileForm,
     TimeOffForm,
     posted_rows,
     rows_of,
@@ -47,6 +48,10 @@ NEW_PREFIX = "new"
 
 def _hours_prefix(practitioner_id: int) -> str:
     return f"hours-{practitioner_id}"
+
+
+def _profile_prefix(practitioner_id: int) -> str:
+    return f"profile-{practitioner_id}"
 
 
 def _time_off_prefix(practitioner_id: int) -> str:
@@ -73,6 +78,9 @@ def _card(practitioner: Practitioner, bound: FlaskForm | None, hours_sent: dict 
         "hours_prefix": hours_prefix,
         "hours_rows": mine["rows"] if mine else rows_of(practitioner.hours),
         "hours_error": mine["error"] if mine else None,
+        "profile_form": bound if sent == _profile_prefix(practitioner.id) else ProfileForm(
+            formdata=None, prefix=_profile_prefix(practitioner.id),
+            data={"public_title": practitioner.public_title or "", "bio": practitioner.bio or ""}),
         "time_off_form": bound if sent == time_off_prefix else TimeOffForm(formdata=None, prefix=time_off_prefix),
     }
 
@@ -133,6 +141,22 @@ def change_hours(practitioner_id: int):
                                                 "error": sentence(str(error))})
     set_hours(practitioner, spec)
     flash(f"{practitioner.name}'s hours are now {practitioner.hours}.")
+    return _back()
+
+
+@bp.post("/availability/<int:practitioner_id>/profile")
+@admin_required
+def change_profile(practitioner_id: int):
+    """The title and bio patients read on the information page and beside each time."""
+    practitioner = db.get_or_404(Practitioner, practitioner_id)
+    form = ProfileForm(prefix=_profile_prefix(practitioner_id))
+    if not form.validate_on_submit():
+        return _render_availability(form)
+    practitioner.public_title = " ".join((form.public_title.data or "").split()) or None
+    practitioner.bio = (form.bio.data or "").strip() or None
+    db.session.commit()
+    current_app.logger.info("Public profile of practitioner %s changed", practitioner.id)
+    flash(f"{practitioner.name}'s public profile is saved.")
     return _back()
 
 

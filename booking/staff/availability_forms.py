@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import EmailField, StringField
+from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 from wtforms.widgets import DateInput, TimeInput
 
@@ -12,7 +12,7 @@ from booking.appointments.hours import DAY_NAMES, HoursSpecError, TimeOffError, 
 from booking.appointments.practitioners import PractitionerError, clean_email
 from booking.clock import clinic_zone
 from booking.models import EMAIL_MAX, NAME_MAX
-from booking.models.appointments import HOURS_SPEC_MAX
+from booking.models.appointments import BIO_MAX, HOURS_SPEC_MAX, PUBLIC_TITLE_MAX
 
 HOURS_HINT = 'Days and times on the clinic\'s clock, e.g. "mon-fri 09:00-12:00,13:00-17:00; sat 08:00-12:00".'
 TIME_OFF_HINT = "YYYY-MM-DD for whole days, or YYYY-MM-DD HH:MM for part of a day, on the clinic's clock."
@@ -48,6 +48,13 @@ class PractitionerForm(FlaskForm):
             clean_email(field.data)
         except PractitionerError as error:
             raise ValidationError(sentence(str(error))) from None
+
+
+class ProfileForm(FlaskForm):
+    """What patients read about a practitioner: a title and credentials, and a short bio; both optional."""
+
+    public_title = StringField(validators=[Length(max=PUBLIC_TITLE_MAX)])
+    bio = TextAreaField(validators=[Length(max=BIO_MAX)])
 
 
 class TimeOffForm(FlaskForm):
