@@ -119,7 +119,7 @@ def test_a_spanish_request_gets_a_spanish_acknowledgement_and_the_clinic_an_engl
     assert patient["Subject"] == f"Hemos recibido su solicitud de consulta [{reference}] - Juniper Physical Therapy"
     text = patient.get_body(("plain",)).get_content()
     html = patient.get_body(("html",)).get_content()
-    assert text.startswith("Estimado/a Maria Lopez:")
+    assert text.startswith("Juniper Physical Therapy\r\n\r\nEstimado/a Maria Lopez:")  # the clinic first
     assert f"Su referencia: {reference}" in text and "punción seca" in text and "en un día hábil" in text
     assert '<html lang="es">' in html and "Gracias por contactar con Juniper Physical Therapy" in html
     for english in ["Dear", "Thank you", "Your reference", "What happens next"]:
