@@ -6,7 +6,7 @@ CHROMIUM := /usr/bin/chromium
 # Path without query string, and no Referer: inbox searches (names, emails) stay out of the access log.
 ACCESS_LOG_FORMAT := '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss id=%({x-request-id}o)s'
 
-.PHONY: run test check setup setup-test system-packages bench lighthouse translations bytecode lock
+.PHONY: run test check setup setup-test system-packages bench lighthouse translations bytecode lock screenshots
 # The lock: every library at the version CI tested, with its hashes (pip-tools). `make lock` refreshes it
 # after a change to pyproject.toml (PIP_COMPILE_ARGS=--upgrade moves every pin to the newest allowed);
 # tests/test_lock.py fails while the two disagree.
@@ -90,3 +90,8 @@ bench: setup-test
 lighthouse: setup-test
 	npm install --silent --prefix .cache/lighthouse lighthouse@12
 	$(BIN)/python tests/benchmarks/lighthouse_scores.py
+
+# The main pages at 390 and 1280 px, full length, into screenshots/ (git-ignored): a minute's look at every page.
+screenshots: setup-test
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/screenshots/shoot_pages.py
+	@echo "Screenshots in $${SCREENSHOTS_DIR:-screenshots}/"

@@ -169,6 +169,10 @@ class Config:
     # help is free: codes from booking/public/language_help.toml.
     LANGUAGE_ASSISTANCE = _env_list("LANGUAGE_ASSISTANCE", "zh,vi,tl,ko,ru,ar,fr,ht")
     CLINIC_EMERGENCY_NUMBER = os.environ.get("CLINIC_EMERGENCY_NUMBER", "911")
+    # The clinic's look (booking/branding.py, checked at start-up): a "#rrggbb" colour white text reads on
+    # at WCAG AA (4.5:1), for the header and emails; and the path of an SVG or PNG logo for the header.
+    CLINIC_COLOUR = os.environ.get("CLINIC_COLOUR", "")
+    CLINIC_LOGO = os.environ.get("CLINIC_LOGO", "")
 
 
 class DevelopmentConfig(Config):

@@ -138,7 +138,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from booking import i18n, templating
+    from booking import branding, i18n, templating
     from booking.phone import to_e164
     from booking.appointments.views import bp as appointments_bp
     from booking.consent import staff_views  # noqa: F401 (adds the consent's routes to the staff blueprint)
@@ -157,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(fhir_bp)  # for other systems, not people: one language
     i18n.register(app)
     templating.register(app)
+    branding.register(app)
 
     @app.context_processor
     def clinic_details() -> dict:

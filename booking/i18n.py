@@ -89,10 +89,10 @@ def register_in_both_languages(app: Flask, blueprint: Blueprint) -> None:
 DAY_PATTERNS = {"en": "EEEE d MMMM", "es": "EEEE d 'de' MMMM"}
 
 
-def day_label(day) -> str:
-    """A day heading as people write it: "Monday 15 March", "lunes 15 de marzo"."""
+def day_label(day, pattern: str | None = None) -> str:
+    """A day heading as people write it: "Monday 15 March", "lunes 15 de marzo" (or a CLDR pattern's part)."""
     language = current_language()
-    return format_date(day, DAY_PATTERNS.get(language, DAY_PATTERNS["en"]), locale=language)
+    return format_date(day, pattern or DAY_PATTERNS.get(language, DAY_PATTERNS["en"]), locale=language)
 
 
 class MissingCatalogue(RuntimeError):

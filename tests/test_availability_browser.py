@@ -34,23 +34,30 @@ def test_availability_page_in_chromium_with_axe(browser, live_app):  # noqa: F81
     assert_accessible(page, "the availability page")
     assert_no_sideways_scroll(page, "the availability page")
 
+    # Hours are rows of days with time inputs: an overlap is refused and shown again as typed.
     avery = page.get_by_role("region", name=re.compile("Avery Lee"))
-    avery.get_by_label("Weekly hours").fill("mon-fri 09:00-12:00; wed 14:00-15:00")
+    avery.get_by_label("Monday, range 2, from").fill("11:00")
     avery.get_by_role("button", name="Save hours for Avery Lee").click()
-    expect(page.get_by_role("alert")).to_contain_text('"wed" is given twice')
+    expect(page.get_by_role("alert")).to_contain_text("overlap")
     assert page.title().startswith("Error: ")
     avery = page.get_by_role("region", name=re.compile("Avery Lee"))
-    expect(avery.get_by_label("Weekly hours")).to_have_value("mon-fri 09:00-12:00; wed 14:00-15:00")
-    expect(avery.get_by_label("Weekly hours")).to_have_attribute("aria-invalid", "true")
+    expect(avery.get_by_label("Monday, range 2, from")).to_have_value("11:00")
     assert_accessible(page, "the availability page showing an error")
     assert_no_sideways_scroll(page, "the availability page showing an error")
 
-    avery.get_by_label("Weekly hours").fill("mon-fri 09:00-12:00")
+    avery.get_by_label("Monday, range 2, from").fill("13:00")
+    avery.get_by_label("Another range on").select_option("sat")
+    avery.get_by_role("button", name="Add a range").click()  # no JavaScript needed: the page is drawn again
+    avery = page.get_by_role("region", name=re.compile("Avery Lee"))
+    expect(avery.get_by_label("Monday, range 2, from")).to_have_value("13:00")  # kept, not saved yet
+    avery.get_by_label("Saturday, range 2, from").fill("08:00")
+    avery.get_by_label("Saturday, range 2, to").fill("12:00")
     avery.get_by_role("button", name="Save hours for Avery Lee").click()
-    expect(page.get_by_role("status")).to_contain_text("Avery Lee's hours are now mon-fri 09:00-12:00.")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Avery Lee's hours are now mon-fri 09:00-12:00,13:00-17:00; sat 08:00-12:00.")
 
     avery = page.get_by_role("region", name=re.compile("Avery Lee"))
-    avery.get_by_label("Away from").fill("2099-03-15")
+    avery.get_by_label("Away from (day)").fill("2099-03-15")
     avery.get_by_role("button", name="Add time off for Avery Lee").click()
     expect(page.get_by_role("status")).to_contain_text("Avery Lee is away 2099-03-15.")
     page.get_by_role("button", name="Create feed address for Avery Lee").click()

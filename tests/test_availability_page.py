@@ -101,18 +101,42 @@ def test_adding_with_a_mistake_keeps_what_was_typed(app, boss, avery, answers, f
         assert db.session.execute(db.select(Practitioner.name)).scalars().all() == ["Avery Lee"]
 
 
-def test_hours_are_changed_and_a_bad_spec_is_shown_again_as_typed(app, boss, avery):
-    field = f"hours-{avery}-hours"
-    url = f"{PAGE}/{avery}/hours"
-    wrong = boss.post_form(url, {field: "mon-fri 09:00-12:00; wed 14:00-15:00"}, page=PAGE)
-    assert wrong.status_code == 200
-    page = wrong.get_data(as_text=True)
-    assert field_error(page, field) == '"wed" is given twice: put all of a day\'s times in one group'
-    assert input_value(page, field) == "mon-fri 09:00-12:00; wed 14:00-15:00"
+def test_hours_are_rows_of_days_with_time_inputs(app, boss, avery):
+    page = boss.get(PAGE).get_data(as_text=True)
+    # Avery's "mon-fri 09:00-12:00,13:00-17:00": Monday has two pairs, Saturday one empty pair.
+    assert input_value(page, f"hours-{avery}-mon-0-from") == "09:00"
+    assert input_value(page, f"hours-{avery}-mon-1-to") == "17:00"
+    assert input_value(page, f"hours-{avery}-sat-0-from") is None
+    assert re.search(rf'<input type="time" id="hours-{avery}-mon-0-from"', page)
+    assert ">Add a range</button>" in page
+
+
+def test_add_a_range_draws_another_pair_and_keeps_what_was_typed_saving_nothing(app, boss, avery):
+    name = f"hours-{avery}"
+    sent = boss.post_form(f"{PAGE}/{avery}/hours", {f"{name}-mon-from": ["08:00", "13:00"],
+                                                     f"{name}-mon-to": ["12:00", "17:00"],
+                                                     "add_range_day": "mon", "add_range": "1"}, page=PAGE)
+    assert sent.status_code == 200
+    page = sent.get_data(as_text=True)
+    assert input_value(page, f"{name}-mon-0-from") == "08:00"
+    assert f'id="{name}-mon-2-from"' in page and input_value(page, f"{name}-mon-2-from") is None
     assert stored(app, avery).hours == "mon-fri 09:00-12:00,13:00-17:00"
 
-    assert boss.post_form(url, {field: "Tue 10:00-14:00 ; MON 10:00-14:00"}, page=PAGE).status_code == 303
-    assert stored(app, avery).hours == "mon-tue 10:00-14:00"
+
+def test_hours_are_saved_from_rows_and_a_mistake_is_shown_again_as_typed(app, boss, avery):
+    name, url = f"hours-{avery}", f"{PAGE}/{avery}/hours"
+    wrong = boss.post_form(url, {f"{name}-mon-from": ["09:00", "11:00"], f"{name}-mon-to": ["12:00", "14:00"]}, page=PAGE)
+    assert wrong.status_code == 200
+    page = wrong.get_data(as_text=True)
+    assert "That change was not saved" in page and "overlap" in page
+    assert input_value(page, f"{name}-mon-1-from") == "11:00"
+    half = boss.post_form(url, {f"{name}-tue-from": "10:00", f"{name}-tue-to": ""}, page=PAGE).get_data(as_text=True)
+    assert "Tuesday: give both a start and an end, or clear both" in half
+    assert stored(app, avery).hours == "mon-fri 09:00-12:00,13:00-17:00"
+
+    rows = {f"{name}-{day}-from": "10:00" for day in ("mon", "tue")} | {f"{name}-{day}-to": "14:00" for day in ("mon", "tue")}
+    assert boss.post_form(url, rows, page=PAGE).status_code == 303
+    assert stored(app, avery).hours == "mon-tue 10:00-14:00"  # written as the command line writes it
     assert "Avery Lee&#39;s hours are now mon-tue 10:00-14:00." in boss.get(PAGE).get_data(as_text=True)
 
 
@@ -127,6 +151,12 @@ def test_time_off_is_added_on_the_clinic_clock_and_removed(march_2027, app, boss
     url = f"{PAGE}/{avery}/time-off"
     starts, ends = f"time-off-{avery}-starts", f"time-off-{avery}-ends"
     assert boss.post_form(url, {starts: "2027-03-15 13:00", ends: "2027-03-15 17:30"}, page=PAGE).status_code == 303
+    page = boss.get(PAGE).get_data(as_text=True)
+    assert f'type="date"' in page and f'id="{starts}"' in page and f'id="{starts}_time"' in page
+    assert boss.post_form(f"{url}/{stored(app, avery).time_off[0].id}/remove", page=PAGE).status_code == 303
+    # The date and time inputs, as a browser sends them.
+    assert boss.post_form(url, {starts: "2027-03-15", f"{starts}_time": "13:00", ends: "2027-03-15",
+                                f"{ends}_time": "17:30"}, page=PAGE).status_code == 303
     assert boss.post_form(url, {starts: "2027-03-20", ends: ""}, page=PAGE).status_code == 303
     page = boss.get(PAGE).get_data(as_text=True)
     assert "2027-03-15 13:00 to 17:30 (America/New_York)" in page and "2027-03-20" in page
@@ -166,7 +196,12 @@ def test_a_bad_time_off_is_shown_again_as_typed(march_2027, app, boss, avery, st
 
 def test_deactivate_and_activate(app, boss, avery):
     url = f"{PAGE}/{avery}/active"
-    assert boss.post_form(url, page=PAGE).status_code == 303
+    page = boss.get(PAGE).get_data(as_text=True)
+    assert 'class="button button--danger">Deactivate Avery Lee</button>' in page  # red, beside a box to tick
+    assert boss.post_form(url, page=PAGE).status_code == 303  # the box not ticked: asked once more
+    assert stored(app, avery).active
+    assert "Nothing was changed: tick the box to confirm" in boss.get(PAGE).get_data(as_text=True)
+    assert boss.post_form(url, {"confirm": "yes"}, page=PAGE).status_code == 303
     assert not stored(app, avery).active
     page = boss.get(PAGE).get_data(as_text=True)
     assert "Avery Lee is inactive" in page and ">Activate Avery Lee</button>" in page
@@ -186,7 +221,9 @@ def test_a_feed_address_is_created_replaced_and_revoked(app, boss, avery):
     second = stored(app, avery).feed_token
     assert second and second != first
 
-    assert boss.post_form(f"{PAGE}/{avery}/feed/revoke", page=PAGE).status_code == 303
+    assert boss.post_form(f"{PAGE}/{avery}/feed/revoke", page=PAGE).status_code == 303  # not confirmed
+    assert stored(app, avery).feed_token == second
+    assert boss.post_form(f"{PAGE}/{avery}/feed/revoke", {"confirm": "yes"}, page=PAGE).status_code == 303
     assert stored(app, avery).feed_token is None
     assert "No feed address." in boss.get(PAGE).get_data(as_text=True)
 

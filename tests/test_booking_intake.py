@@ -46,12 +46,30 @@ def test_the_form_offers_free_times_a_week_at_a_time_as_people_say_them(app, cli
     times = offered(page)
     # The week starts today (a start this evening would meet the notice): Thu, Fri, Mon, Tue have mornings.
     assert times[0] == THU_9AM and len(times) == 6 * 4
-    assert '<span class="visually-hidden">Thursday 11 March, </span>9:00 am' in page
-    assert "Saturday 13 March" in page and "No free times." in page  # closed at the weekend
+    assert '<span class="visually-hidden">Thursday 11 March, </span><span class="picker-time">9:00 am</span>' in page
+    # The weekend is in the row of days, closed: a disabled day that says it has no times, and no heading.
+    saturday = re.search(r'<input id="day-\d" name="day" type="radio" value="2027-03-13"([^>]*)>\s*<label[^>]*>(.*?)</label>', page)
+    assert saturday and "disabled" in saturday.group(1) and "no times" in saturday.group(2)
+    assert "<legend>Saturday 13 March</legend>" not in page and "<legend>Thursday 11 March</legend>" in page
     assert 'value="none"' in page and "None of these times suit me" in page
-    later = re.search(r'href="(/consultation\?from=2027-03-17[^"]*)"', page)
-    assert later, "a link to the later week"
-    assert offered(client.get(later.group(1).replace("&amp;", "&")).get_data(as_text=True))[0] == "2027-03-17T09:00:00-04:00"
+    later = re.search(r'<button type="submit" name="show_week" value="(2027-03-17)"[^>]*>Later week</button>', page)
+    assert later, "a button to the later week, which sends the form"
+    assert offered(client.get(f"/consultation?from={later.group(1)}").get_data(as_text=True))[0] == "2027-03-17T09:00:00-04:00"
+
+
+def test_times_are_grouped_morning_afternoon_evening_with_the_practitioner_when_several_work(app, client):
+    add_practitioner(app, "Avery Lee", "mon-fri 09:00-12:00,13:00-19:00")
+    page = client.get("/consultation").get_data(as_text=True)
+    thursday = page[page.index("<legend>Thursday 11 March</legend>"):page.index("<legend>Friday 12 March</legend>")]
+    parts = re.findall(r'<p class="picker-part">(\w+)</p>', thursday)
+    assert parts == ["Morning", "Afternoon", "Evening"]
+    assert "picker-who" not in page  # one practitioner: no name on every time
+    add_practitioner(app, "Blake Kim", "mon-fri 10:00-16:00")
+    page = client.get("/consultation").get_data(as_text=True)
+    assert re.search(r'<span class="picker-time">9:00 am</span><span class="picker-who">'
+                     r'<span class="visually-hidden">, </span>Avery Lee</span>', page)
+    assert re.search(r'<span class="picker-time">12:00 pm</span><span class="picker-who">'
+                     r'<span class="visually-hidden">, </span>Blake Kim</span>', page)  # Avery's lunch hour
 
 
 def test_a_nine_oclock_start_stays_nine_oclock_across_the_spring_clock_change(app, client):

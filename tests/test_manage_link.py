@@ -1,5 +1,6 @@
 """The private manage link: GET only shows, POST with CSRF cancels or changes, inside the cutoff call instead."""
 
+import re
 from datetime import UTC, timedelta
 from urllib.parse import urlsplit
 
@@ -161,7 +162,7 @@ def test_changing_the_time_keeps_the_uid_raises_sequence_and_moves_the_cells(app
     assert 'name="slot"' in picker and "Monday 8 March, 9:00 am" in picker  # what it is now
     with app.app_context():
         new_time = first_free_time(None, NEXT_WEEK + timedelta(days=1))
-    assert f'value="{new_time.value}"' in picker or "Later times" in picker
+    assert f'value="{new_time.value}"' in picker or "Later week" in picker
     response = client.post_form(path + "/change", {"slot": new_time.value}, page=path + "/change")
     assert response.status_code == 303
     after = appointment_row(app, appointment_id)
@@ -180,9 +181,15 @@ def test_changing_the_time_keeps_the_uid_raises_sequence_and_moves_the_cells(app
 def test_picker_pages_by_week_and_refuses_a_bad_from(client, booked):
     _, path = booked
     first = client.get(path + "/change").get_data(as_text=True)
-    assert "Later times" in first
+    assert 'name="show_week"' in first and "Later week" in first
     later = client.get(path + "/change?from=2027-03-09")
-    assert later.status_code == 200 and "Earlier times" in later.get_data(as_text=True)
+    assert later.status_code == 200 and "Earlier week" in later.get_data(as_text=True)
+    # The week buttons post the picker's form: the next week is drawn, nothing is moved, the pick is kept.
+    fields = client.hidden_fields(path + "/change", action=path + "/change")
+    chosen = re.search(r'name="slot" type="radio" value="([^"]+)"', first).group(1)
+    shown = client.post(path + "/change", data={**fields, "show_week": "2027-03-09", "slot": chosen})
+    page = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and "Earlier week" in page and "There is a problem" not in page
     for bad in ["yesterday", "2027-02-30", "9999-99-99", "x" * 500]:
         assert client.get(path + "/change", query_string={"from": bad}).status_code == 200
 
@@ -298,8 +305,8 @@ def test_manage_journey_in_chromium(browser, live_app, javascript):
     page.get_by_role("link", name="Change the time").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose another time")
     page_ok("the change picker")
-    page.get_by_role("link", name="Later times").click()
-    expect(page).to_have_url(re.compile(r"/change\?from=\d{4}-\d{2}-\d{2}$"))
+    page.get_by_role("button", name="Later week").click()
+    expect(page.get_by_role("button", name="Earlier week")).to_be_visible()
     page_ok("the change picker, a week later")
     page.get_by_role("button", name="Move my consultation to this time").click()  # nothing chosen
     expect(page.get_by_role("alert")).to_contain_text("Choose one of the times listed.")

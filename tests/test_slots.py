@@ -20,6 +20,7 @@ from booking.appointments.hours import (
 from booking.appointments.slots import (
     CELL_MINUTES,
     booking_window,
+    day_part,
     cells,
     free_slots,
     group_by_day,
@@ -576,3 +577,9 @@ def test_any_text_either_parses_to_its_own_value_or_is_refused(text):
     except ValueError:
         return
     assert slot_value(start, NEW_YORK) == text and start.tzinfo == UTC
+
+
+@pytest.mark.parametrize("local, part", [(time(7, 0), "morning"), (time(11, 55), "morning"), (time(12, 0), "afternoon"),
+                                         (time(16, 59), "afternoon"), (time(17, 0), "evening"), (time(20, 30), "evening")])
+def test_the_picker_groups_a_start_by_the_part_of_the_day_it_falls_in(local, part):
+    assert day_part(local) == part

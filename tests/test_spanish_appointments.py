@@ -114,7 +114,7 @@ def test_the_change_picker_under_es_has_spanish_days_times_and_errors(clinic, sp
     assert page.lang == "es" and page.headings["h1"] == ["Elija otra hora"]
     html = picker.get_data(as_text=True)
     assert "<legend>lunes 8 de marzo</legend>" in html
-    assert "lunes 8 de marzo, 9:00" in html  # a time's label, in Spanish
+    assert '<span class="visually-hidden">lunes 8 de marzo, </span><span class="picker-time">9:00</span>' in html  # a time, in Spanish
     assert " am<" not in html and "Monday" not in html
     fields = hidden_fields(html, path + "/change")
     wrong = client.post(path + "/change", data={**fields, "slot": "not a time"})

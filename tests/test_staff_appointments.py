@@ -243,17 +243,19 @@ def test_the_picker_pages_by_week_and_by_practitioner(app, desk, held):
         other = make_practitioner("Blake Moss", hours="sat 08:00-12:00").id
     picker = f"/staff/requests/{reference}/time/offer"
     first_week = desk.get(picker).get_data(as_text=True)
-    later = re.search(r'href="([^"]*from=(\d{4}-\d\d-\d\d)[^"]*)">Later times', first_week)
-    assert later and "Earlier times" not in first_week
-    next_week = desk.get(later.group(1).replace("&amp;", "&")).get_data(as_text=True)
-    assert "Earlier times" in next_week
+    later = re.search(r'name="show_week" value="(\d{4}-\d\d-\d\d)"[^>]*>Later week', first_week)
+    assert later and "Earlier week" not in first_week
+    next_week = desk.post_form(picker, {"show_week": later.group(1)}).get_data(as_text=True)  # the week button
+    assert "Earlier week" in next_week and "There is a problem" not in next_week
+    by_link = desk.get(f"{picker}?from={later.group(1)}").get_data(as_text=True)  # an address still works
+    assert SLOT_RADIO.findall(next_week) == SLOT_RADIO.findall(by_link)
     assert set(SLOT_RADIO.findall(next_week)).isdisjoint(SLOT_RADIO.findall(first_week))
     blakes = SLOT_RADIO.findall(desk.get(f"{picker}?practitioner={other}").get_data(as_text=True))
     with app.app_context():
         assert blakes and all(parse_slot_value(v, clinic_zone()).astimezone(clinic_zone()).weekday() == 5
                               for v in blakes)
-    # The form posts to the picker's own address; the practitioner chosen rides in a hidden field.
-    moved = desk.post_form(picker, {"slot": blakes[0]}, page=f"{picker}?practitioner={other}")
+    # The form posts to the picker's own address; the practitioner chosen is the form's own select.
+    moved = desk.post_form(picker, {"slot": blakes[0], "practitioner": str(other)}, page=f"{picker}?practitioner={other}")
     assert moved.status_code == 303
     with app.app_context():
         assert the_appointment(app).practitioner.name == "Blake Moss"
@@ -276,7 +278,7 @@ def test_with_no_week_asked_the_first_page_is_the_first_week_with_a_time(app, cl
         picker = f"/staff/requests/{reference}/time/offer"
         page = client.get(f"{picker}?practitioner={saturdays}").get_data(as_text=True)
         offered = SLOT_RADIO.findall(page)
-        assert offered and "Earlier times" in page and "No free times this week" not in page
+        assert offered and "Earlier week" in page and "No free times this week" not in page
         with app.app_context():
             assert {parse_slot_value(v, clinic_zone()).astimezone(clinic_zone()).date() for v in offered} == {
                 date(2026, 12, 5)}
@@ -285,7 +287,10 @@ def test_with_no_week_asked_the_first_page_is_the_first_week_with_a_time(app, cl
 def test_release_frees_the_time_and_the_request_is_plain_again(app, desk, held):
     reference, value = held
     page = f"/staff/requests/{reference}"
-    released = desk.post_form(f"{page}/time/release", page=page)
+    unconfirmed = desk.post_form(f"{page}/time/release", page=page)  # the box beside the red button unticked
+    assert unconfirmed.status_code == 303 and cell_starts(app) != []
+    assert "Nothing was changed: tick the box to confirm" in desk.get(page).get_data(as_text=True)
+    released = desk.post_form(f"{page}/time/release", {"confirm": "yes"}, page=page)
     assert released.status_code == 303 and released.headers["Location"].endswith(page)
     assert cell_starts(app) == []
     with app.app_context():
@@ -396,7 +401,7 @@ def test_confirm_and_offer_in_chromium_with_axe(browser, live_app):  # noqa: F81
     page.get_by_role("button", name="Offer this time").click()  # nothing chosen
     expect(page.get_by_role("alert")).to_contain_text(NO_TIME)
     assert_accessible(page, "the offer picker with its message")
-    radio = page.get_by_role("radio").nth(2)
+    radio = page.locator('input[name="slot"]').nth(2)
     chosen = radio.get_attribute("value")
     radio.check()
     page.get_by_role("button", name="Offer this time").click()

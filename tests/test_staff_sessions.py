@@ -100,7 +100,7 @@ def test_changing_your_password_or_being_disabled_ends_every_session(app, staff,
     assert laptop.get("/staff").status_code == 200  # the browser that changed it got a new session
     with app.app_context():
         desk_id = db.session.execute(db.select(StaffUser.id).filter_by(email="desk@clinic.test")).scalar_one()
-    boss.post_form(f"/staff/team/{desk_id}/enabled", page="/staff/team")
+    boss.post_form(f"/staff/team/{desk_id}/enabled", {"confirm": "yes"}, page="/staff/team")
     with app.app_context():
         assert db.session.execute(db.select(StaffSession).filter_by(staff_id=desk_id)).scalars().all() == []
     assert laptop.get("/staff").status_code == 302

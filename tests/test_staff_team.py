@@ -18,6 +18,8 @@ def test_administrators_add_and_disable_staff(app, boss, desk):
         desk_id = db.session.execute(db.select(StaffUser.id).filter_by(email="desk@clinic.test")).scalar_one()
         boss_id = db.session.execute(db.select(StaffUser.id).filter_by(email="boss@clinic.test")).scalar_one()
     assert boss.post_form(f"/staff/team/{desk_id}/enabled", page="/staff/team").status_code == 303
+    assert desk.get("/staff").status_code == 200  # not confirmed: the box beside the red button was not ticked
+    assert boss.post_form(f"/staff/team/{desk_id}/enabled", {"confirm": "yes"}, page="/staff/team").status_code == 303
     assert desk.get("/staff").status_code == 302  # the disabled member's session ends at once
     # The page offers no button for it; a hand-made request with a valid token is refused all the same.
     boss.post(f"/staff/team/{boss_id}/enabled", data={"csrf_token": boss.csrf_token("/staff/team")})

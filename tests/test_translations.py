@@ -165,7 +165,8 @@ def unmarked(text: str, allowed: list[str]) -> list[str]:
 # Day and month names and the like, which Babel writes in Spanish itself (CLDR), not our catalogue.
 BABEL_WORDS = {"lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo", "de", "enero", "febrero",
                "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre",
-               "diciembre", "español", "english"}
+               "diciembre", "español", "english",
+               "lun", "mar", "mié", "jue", "vie", "sáb", "dom"}  # the picker's row of days ("EEE")
 
 
 def clinic_details(app) -> list[str]:
@@ -173,7 +174,10 @@ def clinic_details(app) -> list[str]:
     from booking.public.language_help import language_notices
 
     cfg = app.config
-    notices = [n.text for n in language_notices(cfg["LANGUAGE_ASSISTANCE"], cfg["CLINIC_PHONE"])]
+    from booking.templating import keep_together
+
+    # As the page draws them: each phone number kept on one line (a span the visible text spaces out).
+    notices = [visible_text(keep_together(n.text)) for n in language_notices(cfg["LANGUAGE_ASSISTANCE"], cfg["CLINIC_PHONE"])]
     return [cfg["CLINIC_NAME"], cfg["CLINIC_PHONE"], cfg["CLINIC_PUBLIC_EMAIL"], cfg["CLINIC_EMERGENCY_NUMBER"],
             cfg["CLINIC_RESPONSE_TIME_ES"], *cfg["CLINIC_ADDRESS"], *cfg["CLINIC_HOURS_ES"], "Avery Lee", *notices]
 

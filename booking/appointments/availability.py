@@ -9,7 +9,9 @@ from flask import current_app
 
 from booking.appointments.hours import HoursSpecError, WeeklyHours, parse_hours
 from booking.appointments.slots import (
+    DAY_PARTS,
     booking_window,
+    day_part,
     free_slots,
     group_by_day,
     merge_practitioners,
@@ -32,6 +34,8 @@ class OfferedTime:
     practitioner_id: int
     label: str
     value: str
+    part: str = "morning"  # of the local day: morning, afternoon or evening (see slots.day_part)
+    who: str = ""  # the practitioner's public name, when more than one could be seen this week
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,19 @@ class WeekOfTimes:
     def empty(self) -> bool:
         return not any(times for _, times in self.days)
 
+    def open_day(self, chosen: str | None = None) -> date | None:
+        """The day the picker opens on: the chosen time's day if it is this week, else the first with times."""
+        for day, times in self.days:
+            if chosen and any(time.value == chosen for time in times):
+                return day
+        return next((day for day, times in self.days if times), None)
+
+    @staticmethod
+    def by_part(times: list[OfferedTime]) -> list[tuple[str, list[OfferedTime]]]:
+        """One day's times under morning, afternoon and evening, in that order, leaving out empty parts."""
+        return [(part, [t for t in times if t.part == part]) for part in DAY_PARTS
+                if any(t.part == part for t in times)]
+
 
 def aware_now() -> datetime:
     return utcnow().replace(tzinfo=UTC)
@@ -58,6 +75,11 @@ def window(now: datetime | None = None) -> tuple[date, date]:
     return booking_window(now=now or aware_now(), zone=clinic_zone(),
                           min_notice=timedelta(hours=cfg["BOOKING_MIN_NOTICE_HOURS"]),
                           horizon_days=cfg["BOOKING_HORIZON_DAYS"])
+
+
+def asked_week_of(values) -> date | None:
+    """The week a picker page asks for: a week button (show_week, posted) or a link's ?from=."""
+    return asked_week(values.get("show_week") or values.get("from"))
 
 
 def asked_week(text: str | None) -> date | None:
@@ -164,6 +186,23 @@ def week_of_times(asked: date | None = None, practitioner_id: int | None = None,
     return week
 
 
+def _public_names(per_practitioner: dict[int, list[datetime]]) -> dict[int, str]:
+    """Who a patient would see, written on each time when several practitioners share the week."""
+    rows = db.session.execute(db.select(Practitioner.id, Practitioner.name, Practitioner.public_title)
+                              .where(Practitioner.id.in_(list(per_practitioner))))
+    return {pid: public_name(name, title) for pid, name, title in rows}
+
+
+def public_name(name: str, title: str | None) -> str:
+    """The name with the title beside it, as patients read it: "Avery Lee, PT, DPT"."""
+    return f"{name}, {title}" if title else name
+
+
+@lru_cache(maxsize=8192)
+def _part(start: datetime, zone: ZoneInfo) -> str:
+    return day_part(start.astimezone(zone).time())
+
+
 def _one_week(asked: date | None, practitioner_id: int | None, now: datetime | None,
               language: str) -> WeekOfTimes:
     zone = clinic_zone()
@@ -171,7 +210,9 @@ def _one_week(asked: date | None, practitioner_id: int | None, now: datetime | N
     first_day = week_start(asked, now)
     per_practitioner = free_times_by_practitioner(first_day, WEEK, practitioner_id, now)
     merged = merge_practitioners(per_practitioner, practitioner_load(list(per_practitioner)))
-    offered = {start: OfferedTime(start, pid, *_words(start, zone, language)) for start, pid in merged.items()}
+    names = _public_names(per_practitioner) if len(per_practitioner) > 1 else {}
+    offered = {start: OfferedTime(start, pid, *_words(start, zone, language), part=_part(start, zone),
+                                  who=names.get(pid, "")) for start, pid in merged.items()}
     grouped = {day: [offered[start] for start in starts] for day, starts in group_by_day(offered, zone)}
     days = [(first_day + timedelta(days=n), grouped.get(first_day + timedelta(days=n), []))
             for n in range(WEEK) if first_day + timedelta(days=n) <= last_allowed]

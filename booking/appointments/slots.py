@@ -8,7 +8,7 @@ change, as Cal.com #30021 and Easy!Appointments #962 failed to.
 
 from bisect import bisect_left
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -155,6 +155,16 @@ def merge_practitioners(
         start: min(ids, key=lambda pid: (load.get(pid, 0), pid))
         for start, ids in sorted(offers.items())
     }
+
+
+DAY_PARTS = ("morning", "afternoon", "evening")
+
+
+def day_part(local: time) -> str:
+    """Where a local start falls in the day, for the picker's groups: before noon, before 5 pm, or later."""
+    if local.hour < 12:
+        return "morning"
+    return "afternoon" if local.hour < 17 else "evening"
 
 
 def group_by_day(starts: Iterable[datetime], zone: ZoneInfo) -> list[tuple[date, list[datetime]]]:

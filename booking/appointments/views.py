@@ -12,7 +12,7 @@ from flask_babel import gettext, lazy_gettext
 from booking.appointments import service
 from booking.extensions import db
 from booking.lifecycle import operations
-from booking.appointments.availability import asked_week, aware_now, practitioners_free_at, week_of_times
+from booking.appointments.availability import asked_week_of, aware_now, practitioners_free_at, week_of_times
 from booking.appointments.emails import when
 from booking.appointments.links import appointment_for, manage_token, use_offer, waitlist_offer_for
 from booking.appointments.slots import parse_slot_value, slot_label
@@ -132,11 +132,12 @@ def accept(token: str):
     return redirect(url_for(".manage", token=manage_token(appointment)), 303)  # the link may be new now
 
 
-def _picker(appointment: Appointment, token: str, asked: date | None, error: str | None = None):
+def _picker(appointment: Appointment, token: str, asked: date | None, error: str | None = None,
+            chosen: str | None = None):
     """The week of times; a mistake comes back with 200, as the form's do (browsers log any 4xx page)."""
     return render_template(
         "appointments/change.html", appointment=appointment, token=token, when=_when(appointment),
-        week=week_of_times(asked, language=current_language()), error=error,
+        week=week_of_times(asked, language=current_language()), error=error, chosen=chosen,
     ), 200
 
 
@@ -145,7 +146,7 @@ def change(token: str):
     appointment = _appointment(token)
     if (refused := _refusal(appointment, token)) is not None:
         return refused
-    return _picker(appointment, token, asked_week(request.args.get("from")))
+    return _picker(appointment, token, asked_week_of(request.args))
 
 
 @bp.post("/<token>/change")
@@ -153,7 +154,9 @@ def change_time(token: str):
     appointment = _appointment(token)
     if (refused := _refusal(appointment, token)) is not None:
         return refused
-    asked = asked_week(request.form.get("from"))
+    asked = asked_week_of(request.form)
+    if "show_week" in request.form:  # another week: drawn again, keeping the time picked so far
+        return _picker(appointment, token, asked, chosen=request.form.get("slot"))
     try:
         start = parse_slot_value(request.form.get("slot", ""), clinic_zone())
     except ValueError:

@@ -8,7 +8,7 @@ from flask_babel import gettext
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
-from booking.appointments.availability import WeekOfTimes, active_practitioners, asked_week, week_of_times
+from booking.appointments.availability import WeekOfTimes, active_practitioners, asked_week_of, week_of_times
 from booking.appointments.emails import when
 from booking.appointments.service import TIME_TAKEN, TimeTaken
 from booking.extensions import csrf, db, limiter
@@ -38,8 +38,8 @@ def _time_picker(form: ConsultationForm, first_day: date | None = None) -> WeekO
     """The week of free times to show, read when the page is drawn (None with no bookable practitioner)."""
     if not form.times_offered:
         return None
-    asked = request.form.get("show_week") if request.method == "POST" else request.args.get("from")
-    return week_of_times(first_day or asked_week(asked), form.chosen_practitioner(), language=current_language())
+    asked = asked_week_of(request.form if request.method == "POST" else request.args)
+    return week_of_times(first_day or asked, form.chosen_practitioner(), language=current_language())
 
 
 def _form_page(form: ConsultationForm, status: int = 200, first_day: date | None = None, **context):
@@ -83,7 +83,7 @@ def request_consultation():
 
 @bp.post("")
 @csrf.exempt  # the form checks its own CSRF token, so an expired one re-shows the answers
-@limiter.limit(submit_rate_limit)
+@limiter.limit(submit_rate_limit, exempt_when=lambda: "show_week" in request.form)  # a redraw stores nothing
 def send_consultation_request():
     form = _posted_or_new_form()
     if form.leave_blank.data:

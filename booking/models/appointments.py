@@ -14,6 +14,10 @@ from booking.states import AppointmentStatus, Attendance, WaitlistStatus
 HOURS_SPEC_MAX = 500
 
 
+PUBLIC_TITLE_MAX = 120
+BIO_MAX = 600
+
+
 class Practitioner(db.Model):
     """A therapist whose weekly hours offer consultation times; never deleted, only made inactive."""
 
@@ -29,6 +33,9 @@ class Practitioner(db.Model):
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # What the dry-needling consent says of their training ("Certified in dry needling by ..."); None: not told.
     dry_needling_training: Mapped[str | None] = mapped_column(Text)
+    # What patients read about them (the information page, the time picker): optional.
+    public_title: Mapped[str | None] = mapped_column(String(PUBLIC_TITLE_MAX))  # "PT, DPT, certified in dry needling"
+    bio: Mapped[str | None] = mapped_column(String(BIO_MAX))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     time_off: Mapped[list["TimeOff"]] = relationship(

@@ -1,8 +1,9 @@
 """The app's one page cache: pages the same for every visitor, answered from memory before Flask is entered.
 
-The info page, the privacy notice and the language-help page carry no form, token or session, and depend
-only on the settings and the language, none of which change while a process runs (a deployment starts new
-processes). Flask renders each once; this middleware keeps the whole response (status, headers, body) and
+The privacy notice and the language-help page carry no form, token or session, and depend only on the
+settings and the language, none of which change while a process runs (a deployment starts new processes).
+The info page also shows the team, which administrators change on /staff/availability, so it is drawn once
+per language and team but not kept here. Flask renders each once; this middleware keeps the whole response (status, headers, body) and
 answers later GETs and HEADs for the same path with it. The middleware around it adds the security headers
 and each answer's own request id (booking/security.py, booking/logs.py). Going through Flask, its hooks and
 the session for a page that cannot differ cost more than half of the page's time (docs/performance.md).

@@ -7,7 +7,7 @@ from booking.extensions import db
 from booking.public.clinic_schema import clinic_json_ld
 from booking.public.language_help import language_notices
 from booking.public.page_cache import same_for_everyone
-from booking.models import utcnow
+from booking.models import Practitioner, utcnow
 from booking.outbox.admin import oldest_due_since
 
 bp = Blueprint("public", __name__)
@@ -23,9 +23,22 @@ def page_for_everyone(template: str, **context) -> str:
     return render_template(template, **context)
 
 
+def public_team() -> tuple[tuple[str, str | None, str | None], ...]:
+    """Who patients may see: each active practitioner's name, title and bio (nothing if the database is away)."""
+    try:
+        rows = db.session.execute(db.select(Practitioner.name, Practitioner.public_title, Practitioner.bio)
+                                  .where(Practitioner.active.is_(True)).order_by(Practitioner.name))
+        return tuple(tuple(row) for row in rows)
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("Could not read the team for the information page")
+        return ()
+
+
 @bp.get("/")
 def dry_needling():
-    return page_for_everyone("public/dry_needling.html", clinic_json_ld=clinic_json_ld())
+    """Drawn for every visit, not kept whole: the team on it changes on /staff/availability."""
+    return render_template("public/dry_needling.html", clinic_json_ld=clinic_json_ld(), team=public_team())
 
 
 @bp.get("/privacy")

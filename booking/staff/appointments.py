@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from booking.appointments.availability import active_practitioners, asked_week, week_of_times
+from booking.appointments.availability import active_practitioners, asked_week_of, week_of_times
 from booking.appointments.emails import when as spoken_time
 from booking.appointments.service import TIME_TAKEN
 from booking.appointments.slots import parse_slot_value
@@ -13,6 +13,7 @@ from booking.lifecycle import operations
 from booking.lifecycle.operations import NotAllowed, TimeTaken, by_staff
 from booking.models import Appointment, ConsultationRequest
 from booking.parsing import row_id
+from booking.staff.confirm import NOT_CONFIRMED, confirmed
 from booking.staff.guard import bp
 from booking.staff.service import find_request
 
@@ -76,6 +77,8 @@ def confirm_time(reference: str):
 @bp.post("/requests/<reference>/time/release")
 def release_time(reference: str):
     consultation, appointment = _holding_or_404(reference)
+    if not confirmed():
+        return _back_to(consultation, NOT_CONFIRMED)
     when = held_time(appointment)
     try:
         operations.release_time(consultation, by_staff(current_user))
@@ -104,10 +107,10 @@ def _asked_practitioner(source) -> int | None:
 
 def _render_picker(consultation, appointment, practitioner_id, error=""):
     """The picker, again with fresh times after a refusal: a form shown with its message, as the app does (200)."""
-    week = week_of_times(asked_week(request.args.get("from")), practitioner_id)
+    week = week_of_times(asked_week_of(request.form if request.method == "POST" else request.args), practitioner_id)
     return render_template("staff/offer.html", req=consultation, appointment=appointment, week=week,
                            practitioners=active_practitioners(), practitioner_id=practitioner_id,
-                           error=error)
+                           error=error, chosen=request.values.get("slot"))
 
 
 @bp.get("/requests/<reference>/time/offer")
@@ -120,6 +123,8 @@ def offer_picker(reference: str):
 def offer_time(reference: str):
     consultation, appointment = _holding_or_404(reference)
     practitioner_id = _asked_practitioner(request.form)
+    if "show_week" in request.form:  # another week or practitioner: drawn again, nothing offered yet
+        return _render_picker(consultation, appointment, practitioner_id)
     chosen = request.form.get("slot", "")
     if not chosen:
         return _render_picker(consultation, appointment, practitioner_id, NO_TIME)

@@ -4,7 +4,7 @@ Also the feed itself, /staff/feeds/<token>.ics, which calendar apps fetch withou
 token is the key, so it is listed in the guard's PUBLIC_ENDPOINTS.
 """
 
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 from booking.appointments.calendar import feed_ics
@@ -25,7 +25,22 @@ from booking.appointments.practitioners import (
 )
 from booking.extensions import db
 from booking.models import Practitioner
-from booking.staff.availability_forms import HOURS_HINT, TIME_OFF_HINT, HoursForm, PractitionerForm, TimeOffForm
+from booking.appointments.hours import HoursSpecError
+from booking.staff.availability_forms import (
+    DAY_WORDS,
+    HOURS_HINT,
+    RANGES_MAX,
+    TIME_OFF_HINT,
+    HoursForm,
+    PractitionerForm,
+    ProfileForm,
+    TimeOffForm,
+    posted_rows,
+    rows_of,
+    sentence,
+    spec_of,
+)
+from booking.staff.confirm import NOT_CONFIRMED, confirmed
 from booking.staff.guard import admin_required, bp
 
 NEW_PREFIX = "new"
@@ -33,6 +48,10 @@ NEW_PREFIX = "new"
 
 def _hours_prefix(practitioner_id: int) -> str:
     return f"hours-{practitioner_id}"
+
+
+def _profile_prefix(practitioner_id: int) -> str:
+    return f"profile-{practitioner_id}"
 
 
 def _time_off_prefix(practitioner_id: int) -> str:
@@ -47,26 +66,32 @@ def feed_url(practitioner: Practitioner) -> str | None:
     return current_app.config["PUBLIC_BASE_URL"] + path
 
 
-def _card(practitioner: Practitioner, bound: FlaskForm | None) -> dict:
+def _card(practitioner: Practitioner, bound: FlaskForm | None, hours_sent: dict | None) -> dict:
     """One practitioner's part of the page; the form that was just sent keeps what was typed and its error."""
     hours_prefix, time_off_prefix = _hours_prefix(practitioner.id), _time_off_prefix(practitioner.id)
     sent = bound._prefix.rstrip("-") if bound is not None else None
+    mine = hours_sent if hours_sent and hours_sent["practitioner_id"] == practitioner.id else None
     return {
         "practitioner": practitioner,
         "time_off": [(t, describe_time_off(t)) for t in upcoming_time_off(practitioner)],
         "feed_url": feed_url(practitioner),
-        "hours_form": bound if sent == hours_prefix else HoursForm(
-            formdata=None, prefix=hours_prefix, data={"hours": practitioner.hours}),
+        "hours_prefix": hours_prefix,
+        "hours_rows": mine["rows"] if mine else rows_of(practitioner.hours),
+        "hours_error": mine["error"] if mine else None,
+        "profile_form": bound if sent == _profile_prefix(practitioner.id) else ProfileForm(
+            formdata=None, prefix=_profile_prefix(practitioner.id),
+            data={"public_title": practitioner.public_title or "", "bio": practitioner.bio or ""}),
         "time_off_form": bound if sent == time_off_prefix else TimeOffForm(formdata=None, prefix=time_off_prefix),
     }
 
 
-def _render_availability(bound: FlaskForm | None = None):
-    """The whole page; `bound` is a form sent with a mistake, shown again as typed."""
+def _render_availability(bound: FlaskForm | None = None, hours_sent: dict | None = None):
+    """The whole page; `bound` is a form sent with a mistake, `hours_sent` hours rows, shown again as typed."""
     new_form = bound if isinstance(bound, PractitionerForm) else PractitionerForm(formdata=None, prefix=NEW_PREFIX)
-    cards = [_card(practitioner, bound) for practitioner in all_practitioners()]
+    cards = [_card(practitioner, bound, hours_sent) for practitioner in all_practitioners()]
     return render_template("staff/availability.html", cards=cards, new_form=new_form, bound=bound,
-                           hours_hint=HOURS_HINT, time_off_hint=TIME_OFF_HINT)
+                           hours_sent=hours_sent, hours_hint=HOURS_HINT, time_off_hint=TIME_OFF_HINT,
+                           day_words=DAY_WORDS)
 
 
 def _back():
@@ -97,12 +122,41 @@ def add_practitioner_view():
 @bp.post("/availability/<int:practitioner_id>/hours")
 @admin_required
 def change_hours(practitioner_id: int):
+    """Hours sent as rows of days; "Add a range" draws the rows again with one more pair, saving nothing."""
     practitioner = db.get_or_404(Practitioner, practitioner_id)
     form = HoursForm(prefix=_hours_prefix(practitioner_id))
     if not form.validate_on_submit():
         return _render_availability(form)
-    set_hours(practitioner, form.hours.data)
+    rows = posted_rows(request.form, _hours_prefix(practitioner_id))
+    added = request.form.get("add_range_day") if "add_range" in request.form else None
+    if added is not None:
+        for row in rows:
+            if row.day == added and len(row.ranges) < RANGES_MAX:
+                row.ranges.append(("", ""))
+        return _render_availability(hours_sent={"practitioner_id": practitioner_id, "rows": rows, "error": None})
+    try:
+        spec = spec_of(rows)
+    except HoursSpecError as error:
+        return _render_availability(hours_sent={"practitioner_id": practitioner_id, "rows": rows,
+                                                "error": sentence(str(error))})
+    set_hours(practitioner, spec)
     flash(f"{practitioner.name}'s hours are now {practitioner.hours}.")
+    return _back()
+
+
+@bp.post("/availability/<int:practitioner_id>/profile")
+@admin_required
+def change_profile(practitioner_id: int):
+    """The title and bio patients read on the information page and beside each time."""
+    practitioner = db.get_or_404(Practitioner, practitioner_id)
+    form = ProfileForm(prefix=_profile_prefix(practitioner_id))
+    if not form.validate_on_submit():
+        return _render_availability(form)
+    practitioner.public_title = " ".join((form.public_title.data or "").split()) or None
+    practitioner.bio = (form.bio.data or "").strip() or None
+    db.session.commit()
+    current_app.logger.info("Public profile of practitioner %s changed", practitioner.id)
+    flash(f"{practitioner.name}'s public profile is saved.")
     return _back()
 
 
@@ -113,7 +167,7 @@ def add_practitioner_time_off(practitioner_id: int):
     form = TimeOffForm(prefix=_time_off_prefix(practitioner_id))
     if not form.validate_on_submit():
         return _render_availability(form)
-    time_off = add_time_off(practitioner, form.starts.data, form.ends.data or None)
+    time_off = add_time_off(practitioner, form.starts_text(), form.ends_text())
     flash(f"{practitioner.name} is away {describe_time_off(time_off)}.")
     return _back()
 
@@ -133,6 +187,9 @@ def remove_practitioner_time_off(practitioner_id: int, time_off_id: int):
 @admin_required
 def toggle_practitioner(practitioner_id: int):
     practitioner = db.get_or_404(Practitioner, practitioner_id)
+    if practitioner.active and not confirmed():
+        flash(NOT_CONFIRMED)
+        return _back()
     set_active(practitioner, not practitioner.active)
     if practitioner.active:
         flash(f"{practitioner.name} is active: their times are offered again.")
@@ -154,6 +211,9 @@ def create_feed(practitioner_id: int):
 @admin_required
 def revoke_feed(practitioner_id: int):
     practitioner = db.get_or_404(Practitioner, practitioner_id)
+    if not confirmed():
+        flash(NOT_CONFIRMED)
+        return _back()
     revoke_feed_token(practitioner)
     flash(f"{practitioner.name}'s calendar feed is revoked: its address no longer works.")
     return _back()

@@ -1,14 +1,18 @@
 """Forms on /staff/availability; each checks what is typed with the same parser the command line uses."""
 
-from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField
-from wtforms.validators import Length, ValidationError
+from dataclasses import dataclass, field
 
-from booking.appointments.hours import HoursSpecError, TimeOffError, parse_hours, parse_time_off
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import EmailField, StringField, TextAreaField
+from wtforms.validators import Length, ValidationError
+from wtforms.widgets import DateInput, TimeInput
+
+from booking.appointments.hours import DAY_NAMES, HoursSpecError, TimeOffError, parse_hours, parse_time_off
 from booking.appointments.practitioners import PractitionerError, clean_email
 from booking.clock import clinic_zone
 from booking.models import EMAIL_MAX, NAME_MAX
-from booking.models.appointments import HOURS_SPEC_MAX
+from booking.models.appointments import BIO_MAX, HOURS_SPEC_MAX, PUBLIC_TITLE_MAX
 
 HOURS_HINT = 'Days and times on the clinic\'s clock, e.g. "mon-fri 09:00-12:00,13:00-17:00; sat 08:00-12:00".'
 TIME_OFF_HINT = "YYYY-MM-DD for whole days, or YYYY-MM-DD HH:MM for part of a day, on the clinic's clock."
@@ -27,7 +31,7 @@ def _check_hours(form, field) -> None:
 
 
 class HoursForm(FlaskForm):
-    hours = StringField(validators=[Length(max=HOURS_SPEC_MAX), _check_hours])
+    """The weekly hours rows (read by posted_rows); the form itself only carries the CSRF token."""
 
 
 class PractitionerForm(FlaskForm):
@@ -46,9 +50,26 @@ class PractitionerForm(FlaskForm):
             raise ValidationError(sentence(str(error))) from None
 
 
+class ProfileForm(FlaskForm):
+    """What patients read about a practitioner: a title and credentials, and a short bio; both optional."""
+
+    public_title = StringField(validators=[Length(max=PUBLIC_TITLE_MAX)])
+    bio = TextAreaField(validators=[Length(max=BIO_MAX)])
+
+
 class TimeOffForm(FlaskForm):
-    starts = StringField(validators=[Length(max=40)])
-    ends = StringField(validators=[Length(max=40)])
+    """A day to pick (and, for part of a day, a time): the text the parser reads is "YYYY-MM-DD[ HH:MM]"."""
+
+    starts = StringField(validators=[Length(max=40)], widget=DateInput())
+    starts_time = StringField(validators=[Length(max=5)], widget=TimeInput())
+    ends = StringField(validators=[Length(max=40)], widget=DateInput())
+    ends_time = StringField(validators=[Length(max=5)], widget=TimeInput())
+
+    def starts_text(self) -> str:
+        return _day_and_time(self.starts.data, self.starts_time.data)
+
+    def ends_text(self) -> str | None:
+        return _day_and_time(self.ends.data, self.ends_time.data) or None
 
     def validate(self, extra_validators=None) -> bool:
         """FROM and TO are read together; the error goes on the one the message names."""
@@ -57,11 +78,76 @@ class TimeOffForm(FlaskForm):
         if not (self.starts.data or "").strip():
             self.starts.errors.append("Enter the day the time off starts.")
             return False
+        if (self.ends_time.data or "").strip() and not (self.ends.data or "").strip():
+            self.ends.errors.append("Enter the day the time off ends, or leave its time empty.")
+            return False
         try:
-            parse_time_off(self.starts.data or "", self.ends.data or None, clinic_zone())
+            parse_time_off(self.starts_text(), self.ends_text(), clinic_zone())
         except TimeOffError as error:
             message = str(error)
             field = self.ends if message.startswith(("TO ", "the time off ends")) else self.starts
             field.errors.append(sentence(message))
             return False
         return True
+
+
+def _day_and_time(day: str | None, clock: str | None) -> str:
+    day, clock = (day or "").strip(), (clock or "").strip()
+    return f"{day} {clock}" if day and clock else day
+
+
+# Weekly hours on the page: a row per day, each with from/to pairs of <input type="time">. They are written
+# into the same text the command line takes and read by the same parser, so both refuse the same things.
+DAY_WORDS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+RANGES_MAX = 6
+
+
+@dataclass
+class DayOfHours:
+    day: str  # "mon"
+    name: str  # "Monday"
+    ranges: list[tuple[str, str]] = field(default_factory=list)  # ("09:00", "12:00"), as typed
+
+
+def rows_of(spec: str) -> list[DayOfHours]:
+    """The stored hours as rows; a day not worked gets one empty pair to fill in."""
+    try:
+        hours = parse_hours(spec) if spec else None
+    except HoursSpecError:
+        hours = None
+    rows = []
+    for weekday, (day, name) in enumerate(zip(DAY_NAMES, DAY_WORDS)):
+        ranges = [(start.strftime("%H:%M"), end.strftime("%H:%M")) for start, end in hours.ranges_on(weekday)] \
+            if hours is not None else []
+        rows.append(DayOfHours(day, name, ranges or [("", "")]))
+    return rows
+
+
+def posted_rows(form: MultiDict, prefix: str) -> list[DayOfHours]:
+    """The rows as sent: <prefix>-<day>-from and -to, repeated once per range, in order."""
+    rows = []
+    for day, name in zip(DAY_NAMES, DAY_WORDS):
+        starts = form.getlist(f"{prefix}-{day}-from")[:RANGES_MAX]
+        ends = form.getlist(f"{prefix}-{day}-to")[:RANGES_MAX]
+        pairs = [(start.strip()[:5], end.strip()[:5]) for start, end in zip(starts, ends)]
+        rows.append(DayOfHours(day, name, pairs or [("", "")]))
+    return rows
+
+
+def spec_of(rows: list[DayOfHours]) -> str:
+    """The rows as the command line's text, checked by its parser; HoursSpecError says what to mend."""
+    groups = []
+    for row in rows:
+        filled = []
+        for start, end in row.ranges:
+            if bool(start) != bool(end):
+                raise HoursSpecError(f"{row.name}: give both a start and an end, or clear both")
+            if start:
+                filled.append(f"{start}-{end}")
+        if filled:
+            groups.append(f"{row.day} {','.join(filled)}")
+    spec = "; ".join(groups)
+    if not spec:
+        raise HoursSpecError("No hours are given: fill in at least one day, or deactivate the practitioner")
+    parse_hours(spec)
+    return spec

@@ -6,6 +6,7 @@ from flask_login import current_user
 from booking.extensions import db
 from booking.outbox.worker import wake_outbox_worker
 from booking.models import StaffAction, StaffEvent, StaffUser
+from booking.staff.confirm import NOT_CONFIRMED, confirmed
 from booking.staff.forms import NewStaffForm
 from booking.staff.guard import admin_required, bp
 from booking.staff.invitations import NO_PASSWORD, invite, reset_by_link, send_setup_link
@@ -53,6 +54,8 @@ def toggle_staff(staff_id: int):
     staff = db.get_or_404(StaffUser, staff_id)
     if staff.id == current_user.id:
         flash("You cannot disable your own account.")
+    elif staff.enabled and not confirmed():
+        flash(NOT_CONFIRMED)
     else:
         staff.enabled = not staff.enabled
         action = StaffAction.ENABLED if staff.enabled else StaffAction.DISABLED
