@@ -1,12 +1,16 @@
 """Every patient and staff page at 360 px in real Chromium: no sideways scroll, and no reference, phone
 number or appointment date split across two lines."""
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import Page, expect
 
+from booking.appointments.links import offer_freed_time
 from booking.extensions import db
-from tests.appointment_helpers import book_next_week, clock, manage_path  # noqa: F401 (a fixture)
-from tests.factories import PASSWORD, make_request, make_staff
+from booking.models import WaitlistEntry
+from tests.appointment_helpers import NEXT_WEEK, book_next_week, clock, manage_path  # noqa: F401 (a fixture)
+from tests.factories import PASSWORD, first_free_time, make_request, make_staff
 from tests.fixtures.staff import authenticator_code
 from tests.test_browser import PHONE, assert_no_sideways_scroll, browser, live_app  # noqa: F401 (fixtures)
 
@@ -49,8 +53,13 @@ def clinic(live_app, clock):  # noqa: F811
         reference = appointment.consultation_request.reference
         other = make_request(phone="(541) 555-0142", phone_e164="+15415550142").reference
         make_staff("boss@clinic.test", is_admin=True)
+        # A waiting patient's offer of a free time: the freed-time page.
+        waiting = make_request(email="lee@example.com", notifications=False)
+        db.session.add(WaitlistEntry(consultation_request=waiting))
+        start = first_free_time(appointment.practitioner_id, NEXT_WEEK + timedelta(days=1)).start
+        freed = f"/appointment/freed/{offer_freed_time(waiting, appointment.practitioner_id, start).token}"
         db.session.commit()
-    return app, base, path, reference, other
+    return app, base, path, reference, other, freed
 
 
 PATIENT_PAGES = ["/", "/privacy", "/language-help", "/consultation", "/es/", "/es/privacy", "/es/consultation",
@@ -58,10 +67,11 @@ PATIENT_PAGES = ["/", "/privacy", "/language-help", "/consultation", "/es/", "/e
 
 
 def test_every_patient_page_fits_a_360px_phone(browser, clinic):  # noqa: F811
-    app, base, manage, _, _ = clinic
+    app, base, manage, _, _, freed = clinic
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
-    for path in [*PATIENT_PAGES, manage, manage + "/change", manage + "/cancel", "/es" + manage]:
+    for path in [*PATIENT_PAGES, manage, manage + "/change", manage + "/cancel", manage + "/consent",
+                 "/es" + manage, "/es" + manage + "/consent", freed, "/es" + freed]:
         page.goto(base + path)
         assert_fits_a_phone(page, path)
     # The sent page, with its reference and held time: send the form with the first time.
@@ -83,7 +93,7 @@ def test_every_patient_page_fits_a_360px_phone(browser, clinic):  # noqa: F811
 
 
 def test_every_staff_page_fits_a_360px_phone(browser, clinic):  # noqa: F811
-    app, base, _, reference, other = clinic
+    app, base, _, reference, other, _ = clinic
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.goto(base + "/staff/login")
@@ -91,13 +101,14 @@ def test_every_staff_page_fits_a_360px_phone(browser, clinic):  # noqa: F811
     page.get_by_label("Email address").fill("boss@clinic.test")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_label("Code")).to_be_visible()  # the next page has loaded
     assert_fits_a_phone(page, "the code step")
     page.get_by_label("Code").fill(authenticator_code(app, "boss@clinic.test"))
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     for path in ["/staff", f"/staff/requests/{reference}", f"/staff/requests/{other}",
                  f"/staff/requests/{reference}/time/offer", "/staff/agenda", "/staff/availability",
-                 "/staff/outbox", "/staff/team", "/staff/password", "/staff/sessions"]:
+                 "/staff/outbox", "/staff/team", "/staff/password", "/staff/sessions", "/staff/numbers"]:
         response = page.goto(base + path)
         assert response.status == 200, path
         assert_fits_a_phone(page, path)
