@@ -12,24 +12,17 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
-from booking.appointments.slots import slot_label
+from booking.appointments.availability import aware_now
+from booking.appointments.emails import when
 from booking.clock import clinic_zone, to_stored
 from booking.extensions import db
-from booking.models import Appointment, RequestEvent, StaffUser, utcnow
-from booking.states import Actor, AppointmentStatus, Attendance
+from booking.lifecycle.history import PATIENT, By, by_staff, write_line
+from booking.models import Appointment, RequestEvent, StaffUser
+from booking.states import AppointmentStatus, Attendance
 
 
 class AttendanceRefused(Exception):
     """A mark that cannot be made or undone now; the message says why, in the front desk's words."""
-
-
-def aware_now() -> datetime:
-    return utcnow().replace(tzinfo=UTC)
-
-
-def when(appointment: Appointment) -> str:
-    """'Tuesday 16 March, 9:00 am' on the clinic's clock, as staff read the history."""
-    return slot_label(appointment.starts_at.replace(tzinfo=UTC), clinic_zone())
 
 
 def has_started(appointment: Appointment, now: datetime | None = None) -> bool:
@@ -68,7 +61,8 @@ def mark(appointment: Appointment, outcome: Attendance, staff: StaffUser, now: d
     if marked != 1:
         already = appointment.attendance.title if appointment.attendance else "changed"
         raise AttendanceRefused(f"Someone has just marked this consultation: {already}. Undo that first to change it.")
-    return _history(appointment, staff, f"Marked the consultation {when(appointment)} as {outcome.title.lower()}.", now)
+    return _history(appointment, by_staff(staff),
+                    f"Marked the consultation {when(appointment)} as {outcome.title.lower()}.", now)
 
 
 def undo(appointment: Appointment, staff: StaffUser, now: datetime | None = None) -> RequestEvent:
@@ -89,7 +83,7 @@ def undo(appointment: Appointment, staff: StaffUser, now: datetime | None = None
     db.session.refresh(appointment, ["attendance", "attendance_at", "updated_at"])
     if undone != 1:
         raise AttendanceRefused("Someone has just changed this mark: look again before undoing it.")
-    return _history(appointment, staff, f"Undid the mark “{was.title.lower()}” on the consultation {when(appointment)}.",
+    return _history(appointment, by_staff(staff), f"Undid the mark “{was.title.lower()}” on the consultation {when(appointment)}.",
                     now)
 
 
@@ -102,12 +96,9 @@ def attendance_after_patient_cancel(appointment: Appointment, now: datetime | No
     appointment.attendance = Attendance.CANCELLED_LATE
     appointment.attendance_at = to_stored(now)
     hours = current_app.config["CANCEL_CUTOFF_HOURS"]
-    _history(appointment, None, f"The patient cancelled the consultation {when(appointment)} less than {hours} "
+    _history(appointment, PATIENT, f"The patient cancelled the consultation {when(appointment)} less than {hours} "
                                 f"hours before it: counted as cancelled late.", now)
 
 
-def _history(appointment: Appointment, staff: StaffUser | None, note: str, now: datetime) -> RequestEvent:
-    event = RequestEvent(consultation_request=appointment.consultation_request, staff=staff, note=note,
-                         actor=Actor.STAFF if staff is not None else Actor.PATIENT, created_at=to_stored(now))
-    db.session.add(event)
-    return event
+def _history(appointment: Appointment, by: By, note: str, now: datetime) -> RequestEvent:
+    return write_line(appointment.consultation_request, by, note, at=to_stored(now))

@@ -12,9 +12,10 @@ from booking.consent.reminders import withdraw_consent_reminder
 from booking.consent.text import consent_text
 from booking.extensions import db
 from booking.intake.choices import all_choices
-from booking.models import Appointment, ConsentRecord, ConsentReview, ConsultationRequest, RequestEvent, StaffUser, utcnow
+from booking.lifecycle.history import PATIENT, by_staff, write_line
+from booking.models import Appointment, ConsentRecord, ConsentReview, ConsultationRequest, StaffUser, utcnow
 from booking.models.staff import ADDRESS_MAX, USER_AGENT_MAX
-from booking.states import Actor, AppointmentStatus, ConsentAction
+from booking.states import AppointmentStatus, ConsentAction
 
 
 class NotAllowed(Exception):
@@ -71,7 +72,7 @@ def sign(appointment: Appointment, *, language: str, screening: list[str], state
     if flags:
         _raise_flags(consultation, flags)
         note += " They answered yes to a screening question: talk it through before needling."
-    db.session.add(RequestEvent(consultation_request=consultation, actor=Actor.PATIENT, note=note))
+    write_line(consultation, PATIENT, note)
     db.session.flush()
     withdraw_consent_reminder(appointment)
     emails.enqueue_signed(record)
@@ -94,8 +95,7 @@ def withdraw(appointment: Appointment, *, address: str, user_agent: str) -> Cons
         address=(address or "")[:ADDRESS_MAX], user_agent=(user_agent or "")[:USER_AGENT_MAX],
     )
     db.session.add(record)
-    db.session.add(RequestEvent(consultation_request=consultation, actor=Actor.PATIENT,
-                                note="The patient withdrew their dry-needling consent online."))
+    write_line(consultation, PATIENT, "The patient withdrew their dry-needling consent online.")
     db.session.flush()
     emails.enqueue_withdrawn(record)
     current_app.logger.info("Consent withdrawn for request %s", consultation.reference)
@@ -109,8 +109,7 @@ def mark_reviewed(appointment: Appointment, staff: StaffUser) -> ConsentReview:
         raise NotAllowed("There is no signed consent to review: use a printed one for this visit.")
     review = ConsentReview(consent=signed, staff=staff)
     db.session.add(review)
-    db.session.add(RequestEvent(consultation_request=appointment.consultation_request, staff=staff,
-                                note="Reviewed the dry-needling consent with the patient."))
+    write_line(appointment.consultation_request, by_staff(staff), "Reviewed the dry-needling consent with the patient.")
     current_app.logger.info("Consent for request %s reviewed by staff %s",
                             appointment.consultation_request.reference, staff.id)
     return review

@@ -8,7 +8,6 @@ scheduled; a scheduled request whose time is let go is back to contacted. What a
 time puts the request in front of the front desk (attention_since) until a staff member opens it.
 """
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -21,54 +20,14 @@ from booking.appointments.links import rotate_manage_link
 from booking.appointments.service import NotAllowed, TimeTaken
 from booking.extensions import db
 from booking.lifecycle import emails as lifecycle_emails
+from booking.lifecycle.history import PATIENT, SYSTEM, By, by_staff, write_line
 from booking.lifecycle.workflow import check_move
-from booking.models import Appointment, ConsultationRequest, RequestEvent, StaffUser, utcnow
-from booking.states import Actor, AppointmentStatus, CloseReason, RequestStatus, WaitlistStatus
+from booking.models import Appointment, ConsultationRequest, RequestEvent, utcnow
+from booking.states import Actor, AppointmentStatus, RequestStatus, WaitlistStatus
 
 __all__ = ["By", "NotAllowed", "PATIENT", "SYSTEM", "TimeTaken", "accept_offer", "add_note", "by_staff",
            "cancel_time", "change_status", "confirm_time", "mark_seen", "move_time", "offer_time",
            "release_time", "take_freed_time"]
-
-
-@dataclass(frozen=True)
-class By:
-    """Who is acting: the history line names them, and only staff actions count as the front desk acting."""
-
-    actor: Actor
-    staff: StaffUser | None = None
-
-    @property
-    def log_name(self) -> str:
-        return f"staff {self.staff.id}" if self.staff is not None else str(self.actor)
-
-
-PATIENT = By(Actor.PATIENT)
-SYSTEM = By(Actor.SYSTEM)
-
-
-def by_staff(staff: StaffUser) -> By:
-    return By(Actor.STAFF, staff)
-
-
-def _history(consultation: ConsultationRequest, by: By, note: str = "", *,
-             to_status: RequestStatus | None = None, closed_reason: CloseReason | None = None,
-             time_from: datetime | None = None, time_to: datetime | None = None) -> RequestEvent:
-    """The request's history line, and its status change if there is one; staff acting ends 'nobody has acted'."""
-    from_status = None
-    if to_status is not None and to_status is not consultation.status:
-        from_status = consultation.status
-        consultation.status = to_status
-        consultation.closed_reason = closed_reason
-        consultation.closed_at = utcnow() if to_status is RequestStatus.CLOSED else None
-    else:
-        to_status = None
-    event = RequestEvent(consultation_request=consultation, actor=by.actor, staff=by.staff, note=note,
-                         from_status=from_status, to_status=to_status, closed_reason=closed_reason if to_status else None,
-                         time_from=time_from, time_to=time_to)
-    db.session.add(event)
-    if by.actor is Actor.STAFF:
-        consultation.first_action_at = consultation.first_action_at or utcnow()
-    return event
 
 
 def _status_after_time_change(consultation: ConsultationRequest) -> RequestStatus | None:
@@ -107,7 +66,7 @@ def confirm_time(consultation: ConsultationRequest, by: By) -> Appointment:
     appointment = _holding(consultation)
     service.confirm(appointment)
     appointment_emails.enqueue_confirmation(appointment)
-    _history(consultation, by, f"Confirmed the time {_with(appointment)}.",
+    write_line(consultation, by, f"Confirmed the time {_with(appointment)}.",
              to_status=_status_after_time_change(consultation), time_to=appointment.starts_at)
     _log(consultation, "time confirmed", by)
     return appointment
@@ -124,7 +83,7 @@ def offer_time(consultation: ConsultationRequest, start: datetime, practitioner_
     to_status = _status_after_time_change(consultation)
     if consultation.status is RequestStatus.NEW:
         to_status = RequestStatus.CONTACTED  # the offer is the front desk answering
-    _history(consultation, by, f"Offered another time: {_with(appointment)} (was {was_with})."
+    write_line(consultation, by, f"Offered another time: {_with(appointment)} (was {was_with})."
              + _waitlist_note(offered_to), to_status=to_status, time_from=was, time_to=appointment.starts_at)
     _log(consultation, "another time offered", by)
     return appointment
@@ -140,7 +99,7 @@ def release_time(consultation: ConsultationRequest, by: By) -> datetime:
     if told:
         appointment_emails.enqueue_patient_cancellation(appointment)
     offered_to = appointment_emails.offer_to_waitlist(appointment.practitioner_id, freed, consultation)
-    _history(consultation, by, f"Released the time {was_with}." + _waitlist_note(offered_to),
+    write_line(consultation, by, f"Released the time {was_with}." + _waitlist_note(offered_to),
              to_status=_status_after_time_change(consultation), time_from=appointment.starts_at)
     _log(consultation, "time released", by)
     return freed
@@ -149,7 +108,7 @@ def release_time(consultation: ConsultationRequest, by: By) -> datetime:
 def send_new_link(consultation: ConsultationRequest, by: By) -> None:
     """A link forwarded or lost: the old one stops at once, and the patient is emailed the new one."""
     rotate_manage_link(_holding(consultation))
-    _history(consultation, by, "Sent the patient a new link to their appointment; the old one no longer works.")
+    write_line(consultation, by, "Sent the patient a new link to their appointment; the old one no longer works.")
     _log(consultation, "manage link renewed", by)
 
 
@@ -159,7 +118,7 @@ def change_status(consultation: ConsultationRequest, to_status: str, by: By, clo
     target, reason = check_move(consultation.status, to_status, closed_reason)
     if target is RequestStatus.CLOSED:
         _let_go_on_close(consultation, by)
-    event = _history(consultation, by, note, to_status=target, closed_reason=reason)
+    event = write_line(consultation, by, note, to_status=target, closed_reason=reason)
     _log(consultation, f"marked {target}", by)
     return event
 
@@ -175,7 +134,7 @@ def _let_go_on_close(consultation: ConsultationRequest, by: By) -> None:
 
 
 def add_note(consultation: ConsultationRequest, by: By, note: str) -> RequestEvent:
-    event = _history(consultation, by, note)
+    event = write_line(consultation, by, note)
     _log(consultation, "note added", by)
     return event
 
@@ -199,7 +158,7 @@ def accept_offer(consultation: ConsultationRequest, by: By = PATIENT) -> Appoint
     appointment_emails.enqueue_confirmation(appointment)
     lifecycle_emails.tell_clinic(consultation, lifecycle_emails.ACCEPTED, to=appointment.starts_at,
                                  practitioner=appointment.practitioner.name)
-    _history(consultation, by, f"Accepted the offered time {_with(appointment)}.",
+    write_line(consultation, by, f"Accepted the offered time {_with(appointment)}.",
              to_status=_status_after_time_change(consultation), time_to=appointment.starts_at)
     _log(consultation, "offered time accepted", by)
     return appointment
@@ -216,7 +175,7 @@ def move_time(consultation: ConsultationRequest, start: datetime, by: By = PATIE
     lifecycle_emails.tell_clinic(consultation, lifecycle_emails.MOVED, was=was, to=appointment.starts_at,
                                  practitioner=appointment.practitioner.name, offered_to=offered_to)
     _needs_attention(consultation)
-    _history(consultation, by, f"Moved the time to {_with(appointment)} (was {was_with})."
+    write_line(consultation, by, f"Moved the time to {_with(appointment)} (was {was_with})."
              + _waitlist_note(offered_to), to_status=_status_after_time_change(consultation),
              time_from=was, time_to=appointment.starts_at)
     _log(consultation, "time moved", by)
@@ -237,7 +196,7 @@ def cancel_time(consultation: ConsultationRequest, reason: str = "", by: By = PA
                                  practitioner=appointment.practitioner.name, offered_to=offered_to, reason=reason)
     _needs_attention(consultation)
     note = f"Cancelled the time {was_with}." + (f" Reason: {reason}" if reason else "") + _waitlist_note(offered_to)
-    _history(consultation, by, note, to_status=_status_after_time_change(consultation),
+    write_line(consultation, by, note, to_status=_status_after_time_change(consultation),
              time_from=appointment.starts_at)
     _log(consultation, "time cancelled", by)
     return freed
@@ -262,7 +221,7 @@ def take_freed_time(consultation: ConsultationRequest, start: datetime, practiti
     lifecycle_emails.tell_clinic(consultation, lifecycle_emails.FROM_WAITLIST, to=appointment.starts_at,
                                  practitioner=appointment.practitioner.name, state=str(appointment.status))
     held = "confirmed at once" if confirmed else "held for the front desk to confirm"
-    _history(consultation, by, f"Took a freed time from the waitlist: {_with(appointment)}, {held}.",
+    write_line(consultation, by, f"Took a freed time from the waitlist: {_with(appointment)}, {held}.",
              to_status=_status_after_time_change(consultation), time_to=appointment.starts_at)
     _log(consultation, "freed time taken from the waitlist", by)
     return appointment
