@@ -26,18 +26,27 @@ def clock():
         yield traveller
 
 
+def waiting_beside_maria(**request_overrides):
+    """Two patients wait (Sam since yesterday, Lee since this morning); Maria holds Monday 8 March at 9:00,
+    confirmed. Needs an app context; returns Maria's appointment."""
+    for days_ago, email in zip((1, 0.1), WAITING):
+        consultation = make_request(email=email, notifications=False, **request_overrides)
+        db.session.add(WaitlistEntry(consultation_request=consultation,
+                                     created_at=NOW.replace(tzinfo=None) - timedelta(days=days_ago)))
+    db.session.commit()
+    practitioner = make_practitioner()
+    return make_confirmed_appointment(practitioner=practitioner, start=first_free_time(practitioner.id, NEXT_WEEK).start)
+
+
+def request_of(email: str) -> ConsultationRequest:
+    return db.session.execute(db.select(ConsultationRequest).filter_by(email=email)).scalar_one()
+
+
 @pytest.fixture
 def cancelled(app, client, clock):
-    """Two patients wait (Sam since yesterday, Lee since this morning); Maria cancels Monday 8 March at 9:00."""
+    """Maria, with two patients waiting, cancels Monday 8 March at 9:00 from her link."""
     with app.app_context():
-        for days_ago, email in zip((1, 0.1), WAITING):
-            consultation = make_request(email=email, notifications=False)
-            db.session.add(WaitlistEntry(consultation_request=consultation,
-                                         created_at=NOW.replace(tzinfo=None) - timedelta(days=days_ago)))
-        db.session.commit()
-        practitioner = make_practitioner()
-        appointment = make_confirmed_appointment(practitioner=practitioner,
-                                       start=first_free_time(practitioner.id, NEXT_WEEK).start)
+        appointment = waiting_beside_maria()
         path, start = manage_path(appointment), appointment.starts_at.replace(tzinfo=UTC)
     assert client.post_form(path + "/cancel", page=path + "/cancel").status_code == 303
     return start
@@ -150,16 +159,9 @@ def test_a_forged_or_altered_waitlist_link_is_404(app, client, smtp, runner, can
 
 @pytest.fixture
 def unflagged_waiting(app, clock):
-    """Two waiting patients who raised no screening flag; Maria cancels Monday 8 March at 9:00."""
+    """Two waiting patients who raised no screening flag, beside Maria's confirmed time (not yet cancelled)."""
     with app.app_context():
-        for days_ago, email in zip((1, 0.1), WAITING):
-            consultation = make_request(email=email, notifications=False, screening_flags=["none"])
-            db.session.add(WaitlistEntry(consultation_request=consultation,
-                                         created_at=NOW.replace(tzinfo=None) - timedelta(days=days_ago)))
-        db.session.commit()
-        practitioner = make_practitioner()
-        appointment = make_confirmed_appointment(practitioner=practitioner,
-                                                 start=first_free_time(practitioner.id, NEXT_WEEK).start)
+        appointment = waiting_beside_maria(screening_flags=["none"])
         return appointment.consultation_request.id, appointment.starts_at.replace(tzinfo=UTC)
 
 
@@ -169,17 +171,22 @@ def _cancel_as_patient(app, request_id: int) -> None:
         db.session.commit()
 
 
-def test_an_unflagged_patient_is_confirmed_at_once_only_when_auto_confirm_is_on(app, client, smtp, runner,
-                                                                               unflagged_waiting):
-    request_id, start = unflagged_waiting
-    app.config["BOOKING_AUTO_CONFIRM"] = True
+def sam_takes_the_freed_time(app, client, smtp, runner, request_id: int) -> None:
+    """Maria cancels; Sam's offer arrives and Sam takes the time from it."""
     _cancel_as_patient(app, request_id)
     send_mail(runner)
     sam_link = offer_link(with_subject(to(smtp.messages, "sam@example.net"), "has come free")[0])
     assert client.post_form(sam_link, page=sam_link).status_code == 303
+
+
+def test_an_unflagged_patient_is_confirmed_at_once_only_when_auto_confirm_is_on(app, client, smtp, runner,
+                                                                               unflagged_waiting):
+    request_id, start = unflagged_waiting
+    app.config["BOOKING_AUTO_CONFIRM"] = True
+    sam_takes_the_freed_time(app, client, smtp, runner, request_id)
     assert appointment_of(app, "sam@example.net").status is AppointmentStatus.CONFIRMED
     with app.app_context():
-        sam = db.session.execute(db.select(ConsultationRequest).filter_by(email="sam@example.net")).scalar_one()
+        sam = request_of("sam@example.net")
         assert sam.status is RequestStatus.SCHEDULED
         assert [(e.actor, e.to_status) for e in sam.events] == [(Actor.PATIENT, RequestStatus.SCHEDULED)]
     send_mail(runner)
@@ -192,10 +199,7 @@ def test_without_auto_confirm_even_an_unflagged_patient_is_held_for_the_desk(app
                                                                              unflagged_waiting):
     request_id, start = unflagged_waiting
     app.config["BOOKING_AUTO_CONFIRM"] = False
-    _cancel_as_patient(app, request_id)
-    send_mail(runner)
-    sam_link = offer_link(with_subject(to(smtp.messages, "sam@example.net"), "has come free")[0])
-    assert client.post_form(sam_link, page=sam_link).status_code == 303
+    sam_takes_the_freed_time(app, client, smtp, runner, request_id)
     assert appointment_of(app, "sam@example.net").status is AppointmentStatus.HELD
 
 
@@ -209,7 +213,7 @@ def test_a_closed_request_is_never_offered_a_time_and_its_old_link_books_nothing
     old_link = offer_link(with_subject(to(smtp.messages, "sam@example.net"), "has come free")[0])
     form = hidden_fields(client.get(old_link).get_data(as_text=True), old_link)
     with app.app_context():
-        sam = db.session.execute(db.select(ConsultationRequest).filter_by(email="sam@example.net")).scalar_one()
+        sam = request_of("sam@example.net")
         operations.change_status(sam, "closed", operations.SYSTEM, closed_reason="not_suitable")
         db.session.commit()
         assert sam.waitlist_entry.status is WaitlistStatus.LEFT
@@ -217,13 +221,13 @@ def test_a_closed_request_is_never_offered_a_time_and_its_old_link_books_nothing
     assert "Take this time" not in client.get(old_link).get_data(as_text=True)
     assert client.post(old_link, data=form).status_code == 409
     with app.app_context():
-        sam = db.session.execute(db.select(ConsultationRequest).filter_by(email="sam@example.net")).scalar_one()
+        sam = request_of("sam@example.net")
         assert sam.appointment is None and sam.status is RequestStatus.CLOSED
     # Lee takes the time; Lee then cancels, and the freed time is offered to nobody closed.
     lee_link = offer_link(with_subject(to(smtp.messages, "lee@example.com"), "has come free")[0])
     assert client.post_form(lee_link, page=lee_link).status_code == 303
     with app.app_context():
-        lee = db.session.execute(db.select(ConsultationRequest).filter_by(email="lee@example.com")).scalar_one()
+        lee = request_of("lee@example.com")
         lee_id = lee.id
     offers_before = len(with_subject(smtp.messages, "has come free"))
     _cancel_as_patient(app, lee_id)
