@@ -60,6 +60,18 @@ def assert_no_sideways_scroll(page: Page, state: str) -> None:
     assert widths[0] <= widths[1], f"{state} scrolls sideways at {widths[1]}px: content is {widths[0]}px wide"
 
 
+def fill_required_answers(page: Page) -> None:
+    """The questions the form requires (the picker's week may hold a Wednesday, so no preferred days here)."""
+    page.get_by_label("Full name").fill("Sam Okafor")
+    page.get_by_label("Email address").fill("sam@example.net")
+    page.get_by_label("Email", exact=True).check()
+    page.get_by_label("Lower back pain").check()
+    page.get_by_label("Tell us about the problem").fill("Aching low back after long days at a desk.")
+    page.get_by_label("None of these apply to me").check()
+    page.get_by_label("may contact me about this request").check()
+    page.get_by_label("I have read the privacy notice.").check()
+
+
 def fill_valid_answers(page: Page) -> None:
     page.get_by_label("Full name").fill("Sam Okafor")
     page.get_by_label("Email address").fill("sam@example.net")

@@ -12,7 +12,8 @@ from booking.models import WaitlistEntry
 from tests.appointment_helpers import NEXT_WEEK, book_next_week, clock, manage_path  # noqa: F401 (a fixture)
 from tests.factories import PASSWORD, first_free_time, make_request, make_staff
 from tests.fixtures.staff import authenticator_code
-from tests.test_browser import PHONE, assert_no_sideways_scroll, browser, live_app  # noqa: F401 (fixtures)
+from tests.test_browser import (PHONE, assert_no_sideways_scroll, browser, fill_required_answers,  # noqa: F401
+                                live_app)
 
 # Text that must stay on one line wherever it is shown: a reference, a US phone number as typed or
 # stored, and a date and a time as the app writes them ("Monday 15 March", "9:00 am").
@@ -77,15 +78,8 @@ def test_every_patient_page_fits_a_360px_phone(browser, clinic):  # noqa: F811
     # The sent page, with its reference and held time: send the form with the first time.
     page.goto(base + "/consultation")
     page.locator(".slots label").first.click()
-    page.get_by_label("Full name").fill("Sam Okafor")
-    page.get_by_label("Email address").fill("sam@example.net")
+    fill_required_answers(page)
     page.get_by_label("Phone number").fill("(541) 555-0142")
-    page.get_by_label("Email", exact=True).check()
-    page.get_by_label("Lower back pain").check()
-    page.get_by_label("Tell us about the problem").fill("Aching after long drives.")
-    page.get_by_label("None of these apply to me").check()
-    page.get_by_label("may contact me about this request").check()
-    page.get_by_label("I have read the privacy notice.").check()
     page.get_by_role("button", name="Send my request").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("your request was sent")
     assert_fits_a_phone(page, "the sent page")

@@ -19,6 +19,7 @@ from tests.test_browser import (  # noqa: F401 (fixtures)
     assert_accessible,
     assert_no_sideways_scroll,
     browser,
+    fill_required_answers,
     live_app,
 )
 
@@ -152,18 +153,6 @@ def test_a_taken_time_in_spanish(app, client):
     assert "Las horas libres más cercanas:" in page
     assert re.search(r'<a href="/es/consultation\?slot=2027-03-11T09:30:00-05:00#when">jueves 11 de marzo, 9:30</a>',
                      page), page
-
-
-def fill_required_answers(page) -> None:
-    """The questions the form requires (the picker's week may hold a Wednesday, so no preferred days here)."""
-    page.get_by_label("Full name").fill("Sam Okafor")
-    page.get_by_label("Email address").fill("sam@example.net")
-    page.get_by_label("Email", exact=True).check()
-    page.get_by_label("Lower back pain").check()
-    page.get_by_label("Tell us about the problem").fill("Aching low back after long days at a desk.")
-    page.get_by_label("None of these apply to me").check()
-    page.get_by_label("may contact me about this request").check()
-    page.get_by_label("I have read the privacy notice.").check()
 
 
 @pytest.mark.parametrize("javascript", [True, False])
