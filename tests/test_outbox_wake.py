@@ -1,6 +1,9 @@
 """The in-process sender is woken by every commit that queued mail, whichever code committed it: no feature
 calls the outbox to wake it (booking/outbox/queue.py marks the session, worker.py listens for the commit)."""
 
+import time
+from collections import Counter
+
 from booking.extensions import db
 from booking.models import ConsultationRequest, Notification
 from booking.outbox.queue import enqueue
@@ -55,6 +58,49 @@ def test_a_full_batch_is_followed_by_the_next_at_once(make_app, smtp, monkeypatc
     assert deadline_ok, f"{len(smtp.messages)} of 6 arrived"
 
 
+def _queue(app, requests: int) -> None:
+    """`requests` requests' two emails each, queued outside any request (no request has begun yet)."""
+    with app.app_context():
+        for _ in range(requests):
+            consultation = make_request(notifications=False)
+            enqueue("patient_acknowledgement", consultation_request=consultation)
+            enqueue("clinic_new_request", consultation_request=consultation)
+        db.session.commit()
+
+
+def test_in_a_quiet_process_the_queue_goes_in_one_full_batch_over_one_connection(make_app, smtp):
+    app = make_app(OUTBOX_WORKER=True, OUTBOX_POLL_SECONDS=3600)
+    _queue(app, 15)
+    with app.test_request_context("/staff", method="POST"):  # a commit that wakes it, with no request begun
+        enqueue("patient_acknowledgement", consultation_request=db.session.get(ConsultationRequest, 1))
+        db.session.commit()
+    worker = app.extensions["outbox_worker"]
+    arrived = _wait(lambda: len(smtp.messages) == 31, 10)
+    worker.stop()
+    assert arrived, f"{len(smtp.messages)} of 31 arrived"
+    assert len(set(smtp.handler.peers)) == 1
+
+
+def test_while_requests_keep_coming_mail_goes_in_small_batches_and_all_of_it_goes(make_app, smtp, monkeypatch):
+    """Patients first: a process that never goes quiet still sends everything, a small batch per turn."""
+    from booking.outbox import worker as outbox_worker
+
+    monkeypatch.setattr(outbox_worker, "BUSY_BATCH_SIZE", 2)  # three turns for six emails
+    monkeypatch.setattr(outbox_worker, "BUSY_SHARE", 0.5)  # and short waits between them
+    app = make_app(OUTBOX_WORKER=True, OUTBOX_POLL_SECONDS=3600)
+    _queue(app, 3)
+    client = app.test_client()
+    deadline = time.monotonic() + 30
+    while len(smtp.messages) < 6 and time.monotonic() < deadline:
+        assert client.get("/healthz").status_code == 200  # the first request starts the sender
+    app.extensions["outbox_worker"].stop()
+    assert len(smtp.messages) == 6, "the sender must not starve while requests keep coming"
+    per_connection = Counter(smtp.handler.peers)
+    assert len(per_connection) == 3 and set(per_connection.values()) == {2}, per_connection
+    with app.app_context():
+        assert set(db.session.scalars(db.select(Notification.status))) == {"sent"}
+
+
 def test_a_flask_command_that_queues_mail_starts_no_sender_thread(make_app, smtp):
     """A command's process may end mid-batch; its mail waits in the outbox for the real sender."""
     app = make_app(OUTBOX_WORKER=True, OUTBOX_POLL_SECONDS=3600)
@@ -67,8 +113,6 @@ def test_a_flask_command_that_queues_mail_starts_no_sender_thread(make_app, smtp
 
 
 def _wait(condition, seconds: float) -> bool:
-    import time
-
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:

@@ -1,5 +1,6 @@
 """Who delivers: a thread in each web process (OUTBOX_WORKER), or `send-mail --watch` on its own."""
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -16,13 +17,20 @@ from booking.outbox.queue import CHANNEL, MAIL_QUEUED
 
 # Claimed and sent over one SMTP connection per pass, as `send-mail --watch` does.
 BATCH_SIZE = 100
+# Patients' requests come first. While this process serves them (a request started within QUIET_SECONDS),
+# the sender sends small batches and takes at most BUSY_SHARE of the time: after a batch that took t
+# seconds it waits t * (1 / BUSY_SHARE - 1). Mail is never starved, only slowed, and a burst of
+# submissions keeps its speed; once the process is quiet, full batches go one after another.
+BUSY_BATCH_SIZE = 10
+BUSY_SHARE = 0.1
+QUIET_SECONDS = 0.25
 
 _creating = threading.Lock()
 
 
 class OutboxWorker:
     """Wakes at every commit in this process that queued mail, and every OUTBOX_POLL_SECONDS to retry
-    failures; each pass claims a batch and sends it over one connection, again while batches come full."""
+    failures; each pass claims a batch and sends it over one connection, again while there was mail to send."""
 
     def __init__(self, app: Flask):
         self.app = app
@@ -30,6 +38,11 @@ class OutboxWorker:
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
+        self.last_request_at = -math.inf  # time.monotonic() when this process last began a request
+        self.next_busy_turn = -math.inf  # when the sender may send again while requests keep coming
+
+    def request_started(self) -> None:
+        self.last_request_at = time.monotonic()
 
     def ensure_running(self) -> None:
         with self.lock:
@@ -42,23 +55,47 @@ class OutboxWorker:
         while not self.stopping.is_set():
             self.wake.wait(timeout=poll)
             self.wake.clear()
-            if self.stopping.is_set():
-                break
             while not self.stopping.is_set() and self._one_batch():
                 pass
 
+    def _busy(self) -> bool:
+        return time.monotonic() - self.last_request_at < QUIET_SECONDS
+
+    def _turn(self) -> int:
+        """Wait until the sender may go, and say how many emails it may take: a full batch once the process
+        is quiet, a small one when its share of a busy process is due; 0 when stopping."""
+        while not self.stopping.is_set():
+            now = time.monotonic()
+            quiet_in = self.last_request_at + QUIET_SECONDS - now
+            if quiet_in <= 0:
+                return BATCH_SIZE
+            turn_in = self.next_busy_turn - now
+            if turn_in <= 0:
+                return BUSY_BATCH_SIZE
+            self.stopping.wait(min(quiet_in, turn_in))
+        return 0
+
     def _one_batch(self) -> bool:
-        """Deliver one batch; True when it was full, so more may be due at once."""
+        """Deliver one batch when it is the sender's turn; True when it handled mail, so more may be due."""
+        size = self._turn()
+        if not size:
+            return False
+        started = time.monotonic()
+        # A full batch begun in a quiet moment hands the rest back when requests arrive, and goes on in turns.
+        yield_to_requests = size > BUSY_BATCH_SIZE
         with self.app.app_context():
             try:
-                report = deliver_due(batch_size=BATCH_SIZE, stopping=self.stopping.is_set)
+                report = deliver_due(batch_size=size, stopping=lambda: self.stopping.is_set()
+                                     or (yield_to_requests and self._busy()))
             except Exception:  # keep the thread alive; the rows stay due for the next pass
                 self.app.logger.exception("Outbox delivery pass failed")
                 return False
             finally:
                 db.session.remove()
+        if not yield_to_requests:
+            self.next_busy_turn = time.monotonic() + (time.monotonic() - started) * (1 / BUSY_SHARE - 1)
         handled = len(report.sent) + len(report.failed) + len(report.refused) + len(report.withdrawn)
-        return handled >= BATCH_SIZE
+        return handled > 0
 
     def stop(self, timeout: float = 30) -> None:
         """End the thread once the pass in hand is done; it does not start again."""
@@ -114,12 +151,16 @@ def stop_outbox_worker(app: Flask) -> None:
 
 
 def start_worker_on_first_request(app: Flask) -> None:
-    """Start delivering (and retrying what an earlier run left) once the process serves traffic."""
+    """Start delivering (and retrying what an earlier run left) once the process serves traffic, and tell the
+    sender when each request begins, so it gives way to them."""
 
     @app.before_request
     def _start_outbox_worker():
         worker = _worker(app)
-        if worker is not None and worker.thread is None:
+        if worker is None:
+            return
+        worker.request_started()
+        if worker.thread is None:
             worker.ensure_running()
             worker.wake.set()
 
