@@ -230,7 +230,7 @@ def register_page_cache(app: Flask) -> None:
     """A page the same for everyone is answered from memory before Flask runs."""
     from booking.public.page_cache import PageCache
 
-    app.wsgi_app = PageCache(app.wsgi_app)
+    app.wsgi_app = PageCache(app.wsgi_app, app)
 
 
 def register_hosts(app: Flask) -> None:

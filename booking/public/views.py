@@ -13,13 +13,14 @@ from booking.outbox.admin import oldest_due_since
 bp = Blueprint("public", __name__)
 
 
-def page_for_everyone(template: str, **context) -> str:
-    """A page with no form, token, session or visitor in it, which the page cache may keep for its path.
+def page_for_everyone(template: str, while_same=None, drawn_with=None, **context) -> str:
+    """A page with no form, token, session or visitor in it, which the page cache may keep for its path
+    (while `while_same()` still gives `drawn_with`, for a page drawn from the database).
 
-    Its template may read only the settings, the language and the path (tests/test_page_cache.py renders
-    each with session, user, CSRF token and request made unreadable).
+    Its template may read only the settings, the language, the path and its context (tests/test_page_cache.py
+    renders each with session, user, CSRF token and request made unreadable).
     """
-    same_for_everyone()
+    same_for_everyone(while_same, drawn_with)
     return render_template(template, **context)
 
 
@@ -37,8 +38,11 @@ def public_team() -> tuple[tuple[str, str | None, str | None], ...]:
 
 @bp.get("/")
 def dry_needling():
-    """Drawn for every visit, not kept whole: the team on it changes on /staff/availability."""
-    return render_template("public/dry_needling.html", clinic_json_ld=clinic_json_ld(), team=public_team())
+    """Kept whole while the team on it is the same: each visit reads the team, which administrators change
+    on /staff/availability on any server, and a change shows at the next view."""
+    team = public_team()
+    return page_for_everyone("public/dry_needling.html", while_same=public_team, drawn_with=team,
+                             clinic_json_ld=clinic_json_ld(), team=team)
 
 
 @bp.get("/privacy")
