@@ -80,11 +80,10 @@ check: setup-test
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not slow"
 
 # bench/run: the app against a bare Flask hello world under the same gunicorn settings, driven by wrk,
-# on SQLite and on PostgreSQL, beside bench/floor.py (only what the rules require); then the patient-path
-# measurements.
+# on SQLite and on PostgreSQL, beside bench/floor.py (only what the rules require), ending with one table
+# of both and the goals; then the patient-path measurements.
 bench: setup-test
 	$(BIN)/python bench/run --floor
-	$(BIN)/python bench/run --postgres --floor
 	$(BIN)/python tests/benchmarks/bench_patient_path.py
 
 lighthouse: setup-test

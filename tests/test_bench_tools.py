@@ -24,7 +24,7 @@ def run(*command: str, **env) -> str:
 
 # The SQLite run has a warm-up: its posts must not lend the measured run their tokens (a resend stores
 # nothing). The PostgreSQL run skips it, to keep make test short; the token check does not depend on the database.
-@pytest.mark.parametrize(("flags", "database", "warm_up"), [((), "SQLite (synchronous=FULL)", "1"),
+@pytest.mark.parametrize(("flags", "database", "warm_up"), [(("--sqlite",), "SQLite (synchronous=FULL)", "1"),
                                                             (("--postgres",), "PostgreSQL (fsync on)", "0")])
 def test_bench_run_prints_every_figure_and_loses_no_request(flags, database, warm_up):
     out = run("bench/run", *flags, "--floor", BENCH_SECONDS="1", BENCH_WARM_UP=warm_up, BENCH_PAIRED_ROUNDS="2")
@@ -51,6 +51,10 @@ def test_bench_run_prints_every_figure_and_loses_no_request(flags, database, war
     assert re.search(r"^sender on / off +[\d.]+: valid submissions with the in-process sender on", out, re.M), out
     in_process = re.search(r"^in-process drain +(\d+) of (\d+) emails in [\d.]+ s", out, re.M)
     assert in_process and in_process.group(1) == in_process.group(2) == drained.group(1), out
+    name = "PostgreSQL" if "--postgres" in flags else "SQLite"
+    assert re.search(rf"^\| figure \| {name} \| goal \|$", out, re.M), out  # the one table, last
+    for figure in ("sender on / off", "valid submission, p99 ms", "drain, in-process sender, emails/s"):
+        assert re.search(rf"^\| {re.escape(figure)} \| [\d.]+ \((met|NOT met)\) \| ", out, re.M), (figure, out)
 
 
 @pytest.mark.parametrize("command", [("page", "/consultation", "20"), ("page", "/", "20", "--hello"),
