@@ -14,7 +14,7 @@ def test_mail_queued_by_a_staff_style_commit_arrives_without_waiting_for_the_pol
     app = make_app(OUTBOX_WORKER=True, OUTBOX_POLL_SECONDS=3600)  # only a wake-up can bring it this hour
     with app.app_context():
         consultation = make_request(notifications=False)
-    assert "outbox_worker" not in app.extensions  # nothing has started the sender yet
+    assert app.extensions["outbox_worker"].thread is None  # nothing has started the sender yet
     with app.test_request_context("/staff/requests/x/time/confirm", method="POST"):
         # What a staff action does: its operation queues the email, the view commits once.
         enqueue("patient_acknowledgement", consultation_request=db.session.merge(consultation))
@@ -36,7 +36,7 @@ def test_a_rolled_back_enqueue_or_a_commit_without_mail_wakes_nothing(make_app, 
         consultation = db.session.merge(consultation)
         consultation.flagged = not consultation.flagged
         db.session.commit()
-    assert "outbox_worker" not in app.extensions
+    assert app.extensions["outbox_worker"].thread is None
 
 
 def test_a_full_batch_is_followed_by_the_next_at_once(make_app, smtp, monkeypatch):
@@ -107,7 +107,7 @@ def test_a_flask_command_that_queues_mail_starts_no_sender_thread(make_app, smtp
     with app.app_context():
         enqueue("patient_acknowledgement", consultation_request=make_request(notifications=False))
         db.session.commit()
-    assert "outbox_worker" not in app.extensions
+    assert app.extensions["outbox_worker"].thread is None
     with app.app_context():
         assert db.session.scalars(db.select(Notification.status)).all() == ["pending"]
 

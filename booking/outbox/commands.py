@@ -4,8 +4,7 @@ import signal
 import time
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, pass_script_info, with_appcontext
 
 from booking.clock import clinic_time
 from booking.outbox.admin import count_refused, count_undelivered, next_automatic_try
@@ -18,10 +17,11 @@ from booking.outbox.worker import MailWatcher
               help="Keep running as the mail worker: deliver due mail as it arrives, until SIGTERM.")
 @click.option("--batch", default=100, show_default=True, help="With --watch: emails claimed per pass.")
 @with_appcontext
-def send_mail_command(watch: bool, batch: int) -> None:
+@pass_script_info
+def send_mail_command(script_info: ScriptInfo, watch: bool, batch: int) -> None:
     """Deliver every pending notification now, whatever the backoff. Exit 1 if any is left undelivered."""
     if watch:
-        _watch(batch)
+        _watch(script_info.load_app(), batch)
         return
     started = time.monotonic()
     report = deliver_due(batch_size=None, honour_backoff=False)
@@ -36,9 +36,9 @@ def send_mail_command(watch: bool, batch: int) -> None:
     raise SystemExit(1 if report.undelivered else 0)
 
 
-def _watch(batch: int) -> None:
+def _watch(app, batch: int) -> None:
     """Run the long-lived worker; SIGTERM or Ctrl-C lets it finish the email in hand, then it exits 0."""
-    watcher = MailWatcher(current_app._get_current_object(), batch_size=batch)
+    watcher = MailWatcher(app, batch_size=batch)
     previous = {sig: signal.signal(sig, watcher.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         watcher.run()

@@ -25,9 +25,6 @@ BUSY_BATCH_SIZE = 10
 BUSY_SHARE = 0.1
 QUIET_SECONDS = 0.25
 
-_creating = threading.Lock()
-
-
 class OutboxWorker:
     """Wakes at every commit in this process that queued mail, and every OUTBOX_POLL_SECONDS to retry
     failures; each pass claims a batch and sends it over one connection, again while there was mail to send."""
@@ -106,13 +103,10 @@ class OutboxWorker:
 
 
 def _worker(app: Flask) -> OutboxWorker | None:
-    """This process's worker for the app, made on first use; None when OUTBOX_WORKER is off."""
-    if not app.config.get("OUTBOX_WORKER"):
-        return None
-    with _creating:
-        if "outbox_worker" not in app.extensions:
-            app.extensions["outbox_worker"] = OutboxWorker(app)
-        return app.extensions["outbox_worker"]
+    """This process's worker for the app (made by `start_worker_on_first_request`); None when OUTBOX_WORKER is off.
+
+    `app` may be `current_app`: the worker itself holds the real app, for its thread's app contexts."""
+    return app.extensions.get("outbox_worker")
 
 
 def wake_outbox_worker(app: Flask) -> None:
@@ -132,9 +126,9 @@ def _wake_after_mail_was_committed(session: Session) -> None:
     """
     if not session.info.pop(MAIL_QUEUED, False) or not has_app_context():
         return
-    app = current_app._get_current_object()
-    if has_request_context() or "outbox_worker" in app.extensions:
-        wake_outbox_worker(app)
+    worker = _worker(current_app)
+    if worker is not None and (has_request_context() or worker.thread is not None):
+        wake_outbox_worker(current_app)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -152,7 +146,10 @@ def stop_outbox_worker(app: Flask) -> None:
 
 def start_worker_on_first_request(app: Flask) -> None:
     """Start delivering (and retrying what an earlier run left) once the process serves traffic, and tell the
-    sender when each request begins, so it gives way to them."""
+    sender when each request begins, so it gives way to them. The thread itself starts on first use."""
+    if not app.config.get("OUTBOX_WORKER"):
+        return
+    app.extensions["outbox_worker"] = OutboxWorker(app)
 
     @app.before_request
     def _start_outbox_worker():
