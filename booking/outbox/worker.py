@@ -25,6 +25,7 @@ BUSY_BATCH_SIZE = 10
 BUSY_SHARE = 0.1
 QUIET_SECONDS = 0.25
 
+
 class OutboxWorker:
     """Wakes at every commit in this process that queued mail, and every OUTBOX_POLL_SECONDS to retry
     failures; each pass claims a batch and sends it over one connection, again while there was mail to send."""
@@ -58,38 +59,37 @@ class OutboxWorker:
     def _busy(self) -> bool:
         return time.monotonic() - self.last_request_at < QUIET_SECONDS
 
-    def _turn(self) -> int:
-        """Wait until the sender may go, and say how many emails it may take: a full batch once the process
-        is quiet, a small one when its share of a busy process is due; 0 when stopping."""
+    def _turn(self) -> bool | None:
+        """Wait until the sender may go: True once the process is quiet, False when its share of a busy
+        process is due, None when stopping."""
         while not self.stopping.is_set():
             now = time.monotonic()
             quiet_in = self.last_request_at + QUIET_SECONDS - now
             if quiet_in <= 0:
-                return BATCH_SIZE
+                return True
             turn_in = self.next_busy_turn - now
             if turn_in <= 0:
-                return BUSY_BATCH_SIZE
+                return False
             self.stopping.wait(min(quiet_in, turn_in))
-        return 0
+        return None
 
     def _one_batch(self) -> bool:
         """Deliver one batch when it is the sender's turn; True when it handled mail, so more may be due."""
-        size = self._turn()
-        if not size:
+        quiet = self._turn()
+        if quiet is None:
             return False
         started = time.monotonic()
         # A full batch begun in a quiet moment hands the rest back when requests arrive, and goes on in turns.
-        yield_to_requests = size > BUSY_BATCH_SIZE
         with self.app.app_context():
             try:
-                report = deliver_due(batch_size=size, stopping=lambda: self.stopping.is_set()
-                                     or (yield_to_requests and self._busy()))
+                report = deliver_due(batch_size=BATCH_SIZE if quiet else BUSY_BATCH_SIZE,
+                                     stopping=lambda: self.stopping.is_set() or (quiet and self._busy()))
             except Exception:  # keep the thread alive; the rows stay due for the next pass
                 self.app.logger.exception("Outbox delivery pass failed")
                 return False
             finally:
                 db.session.remove()
-        if not yield_to_requests:
+        if not quiet:
             self.next_busy_turn = time.monotonic() + (time.monotonic() - started) * (1 / BUSY_SHARE - 1)
         handled = len(report.sent) + len(report.failed) + len(report.refused) + len(report.withdrawn)
         return handled > 0
