@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from booking.appointments.links import manage_url
 from booking.extensions import db
 from booking.models import Notification
-from booking.outbox.states import NotificationStatus
+from booking.states import NotificationStatus
 from tests.factories import make_confirmed_appointment, make_request
 from tests.test_browser import (  # noqa: F401 (fixtures)
     PHONE,

@@ -19,7 +19,7 @@ from tests.conftest import make_app, open_form, valid_answers
 
 OUTBOX = Path(booking.outbox.__file__).parent
 # What plumbing may lean on: the shared base of the app, and itself.
-ALLOWED_BOOKING_MODULES = ("booking.extensions", "booking.models", "booking.clock", "booking.enums",
+ALLOWED_BOOKING_MODULES = ("booking.extensions", "booking.models", "booking.clock", "booking.enums", "booking.states",
                            "booking.outbox")
 
 

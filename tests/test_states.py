@@ -10,8 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from booking import create_app
 from booking.extensions import db
 from booking.models import ConsultationRequest, RequestEvent
-from booking.outbox.states import NotificationStatus
-from booking.states import CloseReason, RequestStatus
+from booking.states import CloseReason, NotificationStatus, RequestStatus
 from booking.lifecycle import operations
 from booking.staff.service import create_staff
 from booking.lifecycle.workflow import TRANSITIONS, WorkflowError

@@ -15,11 +15,12 @@ from flask_mail import Message
 from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
-from booking.models import Notification, RecoveryCode, StaffAction, StaffEvent, StaffUser, utcnow
+from booking.models import Notification, RecoveryCode, StaffEvent, StaffUser, utcnow
 from booking.outbox.queue import enqueue
 from booking.outbox.registry import register_email
 from booking.staff.service import StaffExists
 from booking.staff.sessions import end_all_sessions
+from booking.states import StaffAction
 from booking.staff.two_step import confirm_set_up, decrypt_with_fallbacks, encrypt_secret, pending_secret
 
 STAFF_SETUP_LINK = "staff_setup_link"

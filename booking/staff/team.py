@@ -5,13 +5,14 @@ from flask_login import current_user
 
 from booking.extensions import db
 from booking.outbox.worker import wake_outbox_worker
-from booking.models import StaffAction, StaffEvent, StaffUser
+from booking.models import StaffEvent, StaffUser
 from booking.staff.confirm import NOT_CONFIRMED, confirmed
 from booking.staff.forms import NewStaffForm
 from booking.staff.guard import admin_required, bp
 from booking.staff.invitations import NO_PASSWORD, invite, reset_by_link, send_setup_link
 from booking.staff.service import StaffExists
 from booking.staff.sessions import end_all_sessions
+from booking.states import StaffAction
 
 HISTORY_SHOWN = 50
 

@@ -23,7 +23,8 @@ from markupsafe import Markup
 from sqlalchemy import or_
 
 from booking.extensions import db
-from booking.models import RecoveryCode, StaffAction, StaffEvent, StaffUser, utcnow
+from booking.models import RecoveryCode, StaffEvent, StaffUser, utcnow
+from booking.states import StaffAction
 from booking.staff.sessions import end_all_sessions
 
 STEP_SECONDS = 30
