@@ -138,7 +138,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from booking import branding, i18n, templating
+    from booking import branding, formatting, i18n, templating
     from booking.phone import to_e164
     from booking.appointments.views import bp as appointments_bp
     from booking.consent import staff_views  # noqa: F401 (adds the consent's routes to the staff blueprint)
@@ -156,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
     i18n.register_in_both_languages(app, consent_bp)
     app.register_blueprint(fhir_bp)  # for other systems, not people: one language
     i18n.register(app)
+    formatting.register(app)
     templating.register(app)
     branding.register(app)
 

@@ -208,7 +208,7 @@ def test_booked_confirmed_signed_in_spanish_and_read_by_staff(browser, live_app,
     assert response.mimetype == "application/pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     with app.app_context():
-        from booking.appointments.emails import when
+        from booking.formatting import when
         from booking.models import Appointment
         spoken = when(db.session.execute(db.select(Appointment)).scalar_one(), "es")
     assert "Maria Lopez" in text and spoken in text and "neumotórax" in text

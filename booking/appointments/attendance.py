@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 
 from booking.appointments.availability import aware_now
-from booking.appointments.emails import when
+from booking.formatting import when
 from booking.clock import clinic_zone, to_stored
 from booking.extensions import db
 from booking.lifecycle.history import PATIENT, By, by_staff, write_line

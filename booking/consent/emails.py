@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import current_app, render_template
 from flask_mail import Message
 
-from booking.appointments.emails import when
+from booking.formatting import when
 from booking.appointments.links import manage_url
 from booking.clock import clinic_time
 from booking.consent.pdf import signed_pdf

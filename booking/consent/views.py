@@ -9,7 +9,7 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
 from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
-from booking.appointments.emails import when
+from booking.formatting import when
 from booking.appointments.links import appointment_for
 from booking.consent import operations
 from booking.consent.forms import ConsentForm, WithdrawForm

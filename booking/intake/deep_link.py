@@ -15,7 +15,8 @@ from booking.appointments.availability import (
     practitioner_load,
     practitioners_free_at,
 )
-from booking.appointments.slots import merge_practitioners, slot_label, slot_value
+from booking.appointments.slots import merge_practitioners, slot_value
+from booking.formatting import slot_label
 from booking.clock import clinic_zone
 
 NEAREST = 3

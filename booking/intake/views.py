@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
 from booking.appointments.availability import WeekOfTimes, active_practitioners, asked_week_of, week_of_times
-from booking.appointments.emails import when
+from booking.formatting import when
 from booking.appointments.service import TIME_TAKEN, TimeTaken
 from booking.extensions import csrf, db, limiter
 from booking.i18n import current_language

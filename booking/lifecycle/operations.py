@@ -15,7 +15,7 @@ from flask import current_app
 from booking.appointments import emails as appointment_emails
 from booking.appointments import service
 from booking.appointments.attendance import attendance_after_patient_cancel
-from booking.appointments.emails import when
+from booking.formatting import when
 from booking.appointments.links import rotate_manage_link
 from booking.appointments.service import NotAllowed, TimeTaken
 from booking.extensions import db
