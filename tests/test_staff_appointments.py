@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from booking.appointments.availability import practitioners_free_at, week_of_times
 from booking.appointments.links import manage_url
-from booking.appointments.service import TIME_TAKEN
+from booking.appointments.operations import TIME_TAKEN
 from booking.appointments.slots import parse_slot_value
 from booking.formatting import slot_label
 from booking.clock import clinic_zone
