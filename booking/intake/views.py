@@ -9,9 +9,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
 from booking.appointments.availability import WeekOfTimes, active_practitioners, asked_week_of, week_of_times
-from booking.formatting import when
 from booking.appointments.operations import TIME_TAKEN, TimeTaken
 from booking.extensions import csrf, db, limiter
+from booking.formatting import when
 from booking.i18n import current_language
 from booking.intake.deep_link import read_deep_link
 from booking.intake.forms import NO_TIME, ConsultationForm

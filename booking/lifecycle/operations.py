@@ -15,10 +15,10 @@ from flask import current_app
 from booking.appointments import emails as appointment_emails
 from booking.appointments import operations as appointment_operations
 from booking.appointments.attendance import attendance_after_patient_cancel
-from booking.formatting import when
 from booking.appointments.links import rotate_manage_link
 from booking.appointments.operations import NotAllowed, TimeTaken
 from booking.extensions import db
+from booking.formatting import when
 from booking.lifecycle import emails as lifecycle_emails
 from booking.lifecycle.history import PATIENT, SYSTEM, By, by_staff, write_line
 from booking.lifecycle.workflow import check_move
