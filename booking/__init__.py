@@ -141,7 +141,6 @@ def register_blueprints(app: Flask) -> None:
     from booking import branding, formatting, i18n, templating
     from booking.phone import to_e164
     from booking.appointments.views import bp as appointments_bp
-    from booking.consent import staff_views  # noqa: F401 (adds the consent's routes to the staff blueprint)
     from booking.consent.views import bp as consent_bp
     from booking.fhir.views import bp as fhir_bp
     from booking.intake.views import bp as intake_bp
@@ -187,7 +186,7 @@ def register_emails(app: Flask) -> None:
     from booking.intake.emails import register_emails as register_intake_emails
     from booking.lifecycle.emails import register_emails as register_lifecycle_emails
 
-    from booking.staff.invitations import register_emails as register_staff_emails
+    from booking.staff.emails import register_emails as register_staff_emails
 
     register_intake_emails()
     register_staff_emails()

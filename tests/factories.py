@@ -13,7 +13,7 @@ from booking.extensions import db
 from booking.intake.operations import new_reference
 from booking.models import ConsultationRequest, Notification, StaffUser, utcnow
 from booking.models.staff import password_method
-from booking.staff.two_step import encrypt_secret
+from booking.staff.operations.two_step import encrypt_secret
 
 PASSWORD = "a long enough passphrase"
 # The two emails the intake owes for every request, as it stores them.

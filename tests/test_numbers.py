@@ -15,7 +15,7 @@ from booking.extensions import db
 from booking.models import RequestEvent, WaitlistEntry
 from booking.numbers.figures import one_business_day_after
 from booking.numbers.queries import last_weeks
-from booking.staff.service import create_staff
+from booking.staff.operations.accounts import create_staff
 from booking.states import AppointmentStatus, Attendance, WaitlistStatus
 from tests.factories import PASSWORD, make_appointment_at, make_notification, make_practitioner, make_request
 from tests.fixtures.staff import log_in, set_up_two_step_in_browser

@@ -113,7 +113,7 @@ class SignInFailure(db.Model):
     account: Mapped[str] = mapped_column(String(EMAIL_MAX))
     address: Mapped[str] = mapped_column(String(ADDRESS_MAX))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    # A trusted device's hash (booking/staff/devices.py), or None for an untrusted client.
+    # A trusted device's hash (booking/staff/operations/devices.py), or None for an untrusted client.
     device: Mapped[str | None] = mapped_column(String(64))
 
 

@@ -3,19 +3,19 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from booking import formatting
 from booking.appointments.availability import active_practitioners, asked_week_of, week_of_times
 from booking.appointments.operations import TIME_TAKEN
 from booking.appointments.slots import parse_slot_value
 from booking.clock import clinic_zone
-from booking import formatting
 from booking.extensions import db
 from booking.lifecycle import operations
 from booking.lifecycle.operations import NotAllowed, TimeTaken, by_staff
 from booking.models import Appointment, ConsultationRequest
 from booking.parsing import row_id
-from booking.staff.confirm import NOT_CONFIRMED, confirmed
 from booking.staff.guard import bp
-from booking.staff.service import find_request
+from booking.staff.queries import find_request
+from booking.staff.views.confirm import NOT_CONFIRMED, confirmed
 
 NOT_A_TIME = "Choose one of the times shown."
 NO_TIME = "Choose a time to offer."

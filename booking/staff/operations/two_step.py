@@ -24,8 +24,8 @@ from sqlalchemy import or_
 
 from booking.extensions import db
 from booking.models import RecoveryCode, StaffEvent, StaffUser, utcnow
+from booking.staff.operations.sessions import end_all_sessions
 from booking.states import StaffAction
-from booking.staff.sessions import end_all_sessions
 
 STEP_SECONDS = 30
 RECOVERY_CODES = 10
