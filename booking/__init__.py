@@ -10,7 +10,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking.logs import configure_logging
 import config as settings
-from config import CONFIGS
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -31,9 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     source = "environment" if "BOOKING_ENV" in os.environ else "default"
     if test_config is not None and test_config.get("TESTING"):
         env, source = "testing", "test_suite"
-    if env not in CONFIGS:
-        raise RuntimeError(f"BOOKING_ENV must be one of {', '.join(CONFIGS)}, not {env!r}")
-    app.config.from_object(CONFIGS[env])
+    app.config.from_object(settings.config_for(env))
     app.config["BOOKING_ENV"] = env
     app.config["BOOKING_ENV_SOURCE"] = source
     if test_config:
@@ -65,21 +62,10 @@ def _finish_config(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     if not app.config.get("MAIL_FILE_DIR"):
         app.config["MAIL_FILE_DIR"] = os.path.join(app.instance_path, "mail")
-    _check_opening_hours(app.config["CLINIC_OPENING_HOURS"])
     _warn_if_limits_are_per_process(app)
     if app.config.get("PROXY_COUNT"):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-
-
-def _check_opening_hours(lines: list[str]) -> None:
-    """The info page's JSON-LD reads them on every first render: refuse a typo at start, not on a patient's visit."""
-    from booking.public.clinic_schema import parse_opening_hours
-
-    try:
-        parse_opening_hours(lines)
-    except ValueError as exc:
-        raise RuntimeError(f"CLINIC_OPENING_HOURS: {exc}") from None
 
 
 def _warn_if_limits_are_per_process(app: Flask) -> None:
