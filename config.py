@@ -240,8 +240,35 @@ def secret_problem(secret: str) -> str | None:
     return None
 
 
+def config_for(env: str) -> type[Config]:
+    """The settings class BOOKING_ENV names; any other name refuses to start."""
+    if env not in CONFIGS:
+        raise RuntimeError(f"BOOKING_ENV must be one of {', '.join(CONFIGS)}, not {env!r}")
+    return CONFIGS[env]
+
+
 def validate(config) -> None:
-    """Refuse to start on settings that would lose requests or expose patients' answers or staff accounts.
+    """Refuse to start on settings that would lose requests, expose patients' answers or staff accounts, or fail
+    on a patient's visit; create_app calls this once, with the test config applied."""
+    from booking.branding import check_brand  # the brand's own colour maths; booking imports config
+
+    _refuse_unsafe(config)
+    _check_opening_hours(config["CLINIC_OPENING_HOURS"])
+    check_brand(config)
+
+
+def _check_opening_hours(lines: list[str]) -> None:
+    """The info page's JSON-LD reads them on every first render: refuse a typo at start, not on a patient's visit."""
+    from booking.public.clinic_schema import parse_opening_hours  # the page's own parser; booking imports config
+
+    try:
+        parse_opening_hours(lines)
+    except ValueError as exc:
+        raise RuntimeError(f"CLINIC_OPENING_HOURS: {exc}") from None
+
+
+def _refuse_unsafe(config) -> None:
+    """Refuse settings that would lose requests or expose patients' answers or staff accounts.
 
     config["BOOKING_ENV_SOURCE"] says who chose BOOKING_ENV: "environment", "default" (nobody: development),
     or "test_suite" (create_app's test_config with TESTING, which the environment cannot give).

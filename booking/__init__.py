@@ -10,7 +10,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking.logs import configure_logging
 import config as settings
-from config import CONFIGS
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -31,9 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     source = "environment" if "BOOKING_ENV" in os.environ else "default"
     if test_config is not None and test_config.get("TESTING"):
         env, source = "testing", "test_suite"
-    if env not in CONFIGS:
-        raise RuntimeError(f"BOOKING_ENV must be one of {', '.join(CONFIGS)}, not {env!r}")
-    app.config.from_object(CONFIGS[env])
+    app.config.from_object(settings.config_for(env))
     app.config["BOOKING_ENV"] = env
     app.config["BOOKING_ENV_SOURCE"] = source
     if test_config:
@@ -65,21 +62,10 @@ def _finish_config(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     if not app.config.get("MAIL_FILE_DIR"):
         app.config["MAIL_FILE_DIR"] = os.path.join(app.instance_path, "mail")
-    _check_opening_hours(app.config["CLINIC_OPENING_HOURS"])
     _warn_if_limits_are_per_process(app)
     if app.config.get("PROXY_COUNT"):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-
-
-def _check_opening_hours(lines: list[str]) -> None:
-    """The info page's JSON-LD reads them on every first render: refuse a typo at start, not on a patient's visit."""
-    from booking.public.clinic_schema import parse_opening_hours
-
-    try:
-        parse_opening_hours(lines)
-    except ValueError as exc:
-        raise RuntimeError(f"CLINIC_OPENING_HOURS: {exc}") from None
 
 
 def _warn_if_limits_are_per_process(app: Flask) -> None:
@@ -138,10 +124,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from booking import branding, i18n, templating
+    from booking import branding, formatting, i18n, templating
     from booking.phone import to_e164
     from booking.appointments.views import bp as appointments_bp
-    from booking.consent import staff_views  # noqa: F401 (adds the consent's routes to the staff blueprint)
     from booking.consent.views import bp as consent_bp
     from booking.fhir.views import bp as fhir_bp
     from booking.intake.views import bp as intake_bp
@@ -156,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     i18n.register_in_both_languages(app, consent_bp)
     app.register_blueprint(fhir_bp)  # for other systems, not people: one language
     i18n.register(app)
+    formatting.register(app)
     templating.register(app)
     branding.register(app)
 
@@ -186,7 +172,7 @@ def register_emails(app: Flask) -> None:
     from booking.intake.emails import register_emails as register_intake_emails
     from booking.lifecycle.emails import register_emails as register_lifecycle_emails
 
-    from booking.staff.invitations import register_emails as register_staff_emails
+    from booking.staff.emails import register_emails as register_staff_emails
 
     register_intake_emails()
     register_staff_emails()

@@ -75,5 +75,4 @@ def logo():
 
 
 def register(app: Flask) -> None:
-    check_brand(app.config)
     app.register_blueprint(bp)

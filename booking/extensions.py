@@ -33,5 +33,5 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
 login_manager.login_view = "staff.login"
 login_manager.login_message = "Log in to see that page."
-# The server-side session record (booking/staff/sessions.py) is the protection: ending it ends the session.
+# The server-side session record (booking/staff/operations/sessions.py) is the protection: ending it ends the session.
 login_manager.session_protection = None

@@ -6,7 +6,6 @@ named <blueprint>_es; `url_for` in templates then stays in the page's language b
 
 import os
 
-from babel.dates import format_date
 from flask import Blueprint, Flask, current_app, has_request_context, request, url_for
 from flask_babel import Babel, force_locale, get_locale
 
@@ -86,15 +85,6 @@ def register_in_both_languages(app: Flask, blueprint: Blueprint) -> None:
     app.config.setdefault("LOCALIZED_BLUEPRINTS", set()).add(blueprint.name)
 
 
-DAY_PATTERNS = {"en": "EEEE d MMMM", "es": "EEEE d 'de' MMMM"}
-
-
-def day_label(day, pattern: str | None = None) -> str:
-    """A day heading as people write it: "Monday 15 March", "lunes 15 de marzo" (or a CLDR pattern's part)."""
-    language = current_language()
-    return format_date(day, pattern or DAY_PATTERNS.get(language, DAY_PATTERNS["en"]), locale=language)
-
-
 class MissingCatalogue(RuntimeError):
     """A language the app serves has no compiled catalogue: its pages would show English."""
 
@@ -116,5 +106,4 @@ def register(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations",
                    default_domain="messages")
     app.jinja_env.globals.update(url_for=localized_url_for, alternates=alternates,
-                                 current_language=current_language, day_label=day_label,
-                                 this_page_in=this_page_in)
+                                 current_language=current_language, this_page_in=this_page_in)

@@ -1,4 +1,5 @@
-"""Where a request, its appointment and its waitlist place stand; the models store these with a CHECK."""
+"""Every state enum: where a request, its appointment, its waitlist place, its consent, an email in the outbox and a
+staff account stand. The models store these with a CHECK; models/ imports them from here, never from a feature."""
 
 from booking.enums import RichStrEnum
 
@@ -69,3 +70,20 @@ class Attendance(RichStrEnum):
     ARRIVED = "arrived", "Arrived"
     NO_SHOW = "no_show", "No-show"
     CANCELLED_LATE = "cancelled_late", "Cancelled late"
+
+
+class NotificationStatus(RichStrEnum):
+    """Where an email stands in the outbox."""
+
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    REFUSED = "refused", "Address refused"  # the mail server refused it for good: waits for staff
+    WITHDRAWN = "withdrawn", "No longer needed"  # its builder found nothing left to say (a cancelled reminder)
+
+
+class StaffAction(RichStrEnum):
+    """What an administrator did to someone's account, on the team page's history."""
+
+    DISABLED = "disabled", "Account disabled"
+    ENABLED = "enabled", "Account enabled"
+    TWO_STEP_RESET = "two_step_reset", "Two-step sign-in reset"

@@ -10,10 +10,10 @@ import pyotp
 from werkzeug.security import generate_password_hash
 
 from booking.extensions import db
-from booking.intake.service import new_reference
+from booking.intake.operations import new_reference
 from booking.models import ConsultationRequest, Notification, StaffUser, utcnow
 from booking.models.staff import password_method
-from booking.staff.two_step import encrypt_secret
+from booking.staff.operations.two_step import encrypt_secret
 
 PASSWORD = "a long enough passphrase"
 # The two emails the intake owes for every request, as it stores them.
@@ -105,12 +105,12 @@ def make_practitioner(name: str = "Avery Lee", hours: str = "mon-fri 09:00-12:00
 
 
 def make_appointment(start, *, practitioner=None, consultation=None, status=None):
-    """A time held for a request through service.hold_time, so its booked cells are real and the guard applies.
+    """A time held through appointment_operations.hold_time, so its booked cells are real and the guard applies.
 
     `start` is an aware datetime; without a request or practitioner, new ones are made. `status` changes the
-    held appointment's status afterwards (e.g. confirmed), as the service would leave it.
+    held appointment's status afterwards (e.g. confirmed), as appointment_operations would leave it.
     """
-    from booking.appointments.service import hold_time
+    from booking.appointments.operations import hold_time
 
     practitioner = practitioner or make_practitioner()
     consultation = consultation or make_request()
@@ -167,12 +167,12 @@ def make_confirmed_appointment(consultation: ConsultationRequest | None = None, 
 
     Confirming queues the confirmation and its reminder, as the front desk's click does.
     """
-    from booking.appointments import service
+    from booking.appointments import operations as appointment_operations
 
     consultation = consultation or make_request(**request_overrides)
     practitioner = practitioner or make_practitioner()
     start = start or first_free_time(practitioner.id).start
-    appointment = service.hold_time(consultation, start, practitioner.id)
+    appointment = appointment_operations.hold_time(consultation, start, practitioner.id)
     db.session.commit()
     if confirmed:
         from booking.lifecycle import operations

@@ -9,11 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from booking.appointments import attendance
-from booking.lifecycle import operations
 from booking.extensions import db
+from booking.lifecycle import operations
 from booking.models import Appointment, RequestEvent, StaffUser
+from booking.staff.operations.accounts import create_staff
 from booking.states import AppointmentStatus, Attendance
-from booking.staff.service import create_staff
 from tests.factories import PASSWORD, make_appointment_at, make_practitioner
 from tests.fixtures.staff import log_in, set_up_two_step_in_browser
 from tests.test_browser import assert_accessible, assert_no_sideways_scroll, browser, live_app  # noqa: F401

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from booking.staff.service import create_staff
+from booking.staff.operations.accounts import create_staff
 from tests.fixtures.staff import set_up_two_step_in_browser
 from tests.factories import make_practitioner
 from tests.test_browser import (  # noqa: F401  (browser and live_app are fixtures)

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from booking.extensions import db
-from booking.appointments.service import TIME_TAKEN
+from booking.appointments.operations import TIME_TAKEN
 from booking.models import Appointment, BookedCell, ConsultationRequest, Notification, Practitioner, WaitlistEntry
 from booking.states import AppointmentStatus
 from tests.conftest import valid_answers

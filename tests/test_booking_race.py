@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from booking import create_app
 from booking.extensions import db
-from booking.appointments.service import TIME_TAKEN
+from booking.appointments.operations import TIME_TAKEN
 from booking.models import Practitioner
 from tests.client import hidden_fields
 from tests.conftest import free_port, valid_answers

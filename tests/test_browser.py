@@ -11,7 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
-from booking.staff.service import create_staff
+from booking.staff.operations.accounts import create_staff
 from tests.conftest import free_port
 from tests.fixtures.staff import set_up_two_step_in_browser
 

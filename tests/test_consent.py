@@ -11,8 +11,7 @@ from booking.consent.forms import names_match
 from booking.consent.text import consent_text
 from booking.extensions import db
 from booking.models import Appointment, ConsentRecord, ConsentReview, ConsultationRequest, Notification
-from booking.outbox.states import NotificationStatus
-from booking.states import ConsentAction
+from booking.states import ConsentAction, NotificationStatus
 from tests.appointment_helpers import (assert_no_health_words, book_next_week, manage_path, send_mail, to,
                                        with_subject)
 from tests.appointment_helpers import clock  # noqa: F401 (a fixture)

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from booking.appointments.links import manage_url
 from booking.extensions import db
 from booking.models import Notification
-from booking.outbox.states import NotificationStatus
+from booking.states import NotificationStatus
 from tests.factories import make_confirmed_appointment, make_request
 from tests.test_browser import (  # noqa: F401 (fixtures)
     PHONE,
@@ -208,7 +208,7 @@ def test_booked_confirmed_signed_in_spanish_and_read_by_staff(browser, live_app,
     assert response.mimetype == "application/pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     with app.app_context():
-        from booking.appointments.emails import when
+        from booking.formatting import when
         from booking.models import Appointment
         spoken = when(db.session.execute(db.select(Appointment)).scalar_one(), "es")
     assert "Maria Lopez" in text and spoken in text and "neumotórax" in text

@@ -68,7 +68,7 @@ def test_references_are_unique_per_request(app, submit):
 
 def test_references_are_random_not_sequential():
     """Every position draws from the whole alphabet, so a reference cannot be guessed from another."""
-    from booking.intake.service import REFERENCE_ALPHABET, new_reference
+    from booking.intake.operations import REFERENCE_ALPHABET, new_reference
 
     codes = [new_reference().replace("-", "")[3:] for _ in range(600)]
     assert len(set(codes)) == 600

@@ -10,7 +10,8 @@ from sqlalchemy import event
 
 from booking.appointments.availability import week_of_times
 from booking.appointments.links import manage_url
-from booking.appointments.slots import parse_slot_value, slot_label
+from booking.appointments.slots import parse_slot_value
+from booking.formatting import slot_label
 from booking.clock import clinic_zone
 from booking.extensions import db
 from booking.models import Appointment, ConsultationRequest, Notification, RequestEvent

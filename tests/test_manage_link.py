@@ -9,7 +9,7 @@ import time_machine
 
 from booking.appointments.links import manage_token
 from booking.lifecycle import operations
-from booking.appointments.service import TIME_TAKEN
+from booking.appointments.operations import TIME_TAKEN
 from booking.extensions import db
 from booking.models import Appointment, BookedCell, Notification
 from booking.states import AppointmentStatus
@@ -145,10 +145,10 @@ def test_cancelling_frees_the_time_at_once_for_another_patient(app, client, book
         [notice] = db.session.execute(db.select(Notification).filter_by(kind="clinic_patient_action")).scalars()
         assert notice.payload["action"] == "cancelled"
         # Another patient takes the very same time.
-        from booking.appointments import service
+        from booking.appointments import operations as appointment_operations
 
         sam = make_request(email="sam@example.net")
-        service.hold_time(sam, start, practitioner_id)
+        appointment_operations.hold_time(sam, start, practitioner_id)
         db.session.commit()
     # Cancelling again (a double click) changes nothing more.
     again = client.post(path + "/cancel", data=fields)
@@ -350,7 +350,7 @@ def test_manage_journey_in_chromium(browser, live_app, javascript):
 
 def test_the_offered_and_call_us_pages_are_accessible_in_chromium(browser, live_app):  # noqa: F811
     """The two states the journey above does not pass through: a time offered by staff, and inside the cutoff."""
-    from booking.appointments import service
+    from booking.appointments import operations as appointment_operations
 
     app, base = live_app
     with time_machine.travel(NOW, tick=True):
@@ -373,7 +373,7 @@ def test_the_offered_and_call_us_pages_are_accessible_in_chromium(browser, live_
         assert_accessible(page, "an offered time")
         assert_no_sideways_scroll(page, "an offered time")
         with app.app_context():
-            within = service.within_cancel_cutoff(db.session.get(Appointment, soon.id))
+            within = appointment_operations.within_cancel_cutoff(db.session.get(Appointment, soon.id))
         assert within, "the first free time must fall inside the cancel cutoff for this check"
         page.goto(base + soon_path)
         assert page.get_by_role("button", name="Cancel").count() == 0

@@ -13,8 +13,8 @@ from packaging.requirements import Requirement
 
 from booking.extensions import db
 from booking.models import ConsultationRequest
-from booking.staff import account
-from booking.staff.service import create_staff
+from booking.staff.operations import accounts as account
+from booking.staff.operations.accounts import create_staff
 from tests.factories import PASSWORD, make_request
 from tests.fixtures.staff import log_in
 

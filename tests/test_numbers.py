@@ -15,7 +15,7 @@ from booking.extensions import db
 from booking.models import RequestEvent, WaitlistEntry
 from booking.numbers.figures import one_business_day_after
 from booking.numbers.queries import last_weeks
-from booking.staff.service import create_staff
+from booking.staff.operations.accounts import create_staff
 from booking.states import AppointmentStatus, Attendance, WaitlistStatus
 from tests.factories import PASSWORD, make_appointment_at, make_notification, make_practitioner, make_request
 from tests.fixtures.staff import log_in, set_up_two_step_in_browser
@@ -296,7 +296,7 @@ def test_numbers_in_chromium_with_axe(browser, live_app):  # noqa: F811
 
 def test_the_first_moment_a_time_is_confirmed_is_kept(make_app, clinic_clock):
     """Whoever confirms (the desk, or at once with BOOKING_AUTO_CONFIRM), confirmed_at is when it first happened."""
-    from booking.appointments import service
+    from booking.appointments import operations as appointment_operations
     from booking.models import Appointment
 
     app = make_app(BOOKING_AUTO_CONFIRM=True)
@@ -305,13 +305,14 @@ def test_the_first_moment_a_time_is_confirmed_is_kept(make_app, clinic_clock):
         held = make_appointment_at(avery, at("2027-03-19 14:00"))
         assert held.confirmed_at is None
         clinic_clock.move_to(datetime(2027, 3, 17, 16, 0, tzinfo=UTC))
-        service.confirm(held)
+        appointment_operations.confirm(held)
         assert db.session.get(Appointment, held.id).confirmed_at == at("2027-03-17 16:00")
         clinic_clock.move_to(datetime(2027, 3, 17, 17, 0, tzinfo=UTC))
-        service.move(held, datetime(2027, 3, 22, 14, 0, tzinfo=UTC))  # still confirmed: the first moment stays
+        # still confirmed: the first moment stays
+        appointment_operations.move(held, datetime(2027, 3, 22, 14, 0, tzinfo=UTC))
         assert db.session.get(Appointment, held.id).confirmed_at == at("2027-03-17 16:00")
         unflagged = make_request(notifications=False, screening_flags=["none"], flagged=False)
-        at_once = service.hold_time(unflagged, datetime(2027, 3, 23, 14, 0, tzinfo=UTC), avery.id)
+        at_once = appointment_operations.hold_time(unflagged, datetime(2027, 3, 23, 14, 0, tzinfo=UTC), avery.id)
         db.session.commit()
         assert at_once.status is AppointmentStatus.CONFIRMED and at_once.confirmed_at == at("2027-03-17 17:00")
 

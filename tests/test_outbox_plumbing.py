@@ -19,7 +19,7 @@ from tests.conftest import make_app, open_form, valid_answers
 
 OUTBOX = Path(booking.outbox.__file__).parent
 # What plumbing may lean on: the shared base of the app, and itself.
-ALLOWED_BOOKING_MODULES = ("booking.extensions", "booking.models", "booking.clock", "booking.enums",
+ALLOWED_BOOKING_MODULES = ("booking.extensions", "booking.models", "booking.clock", "booking.enums", "booking.states",
                            "booking.outbox")
 
 
@@ -103,7 +103,8 @@ def test_mail_files_are_private_named_after_the_email_and_go_with_erasure(tmp_pa
     assert {f.stem for f in files} == ids
 
     from booking.models import ConsultationRequest
-    from booking.staff.service import create_staff, erase_request
+    from booking.staff.operations.accounts import create_staff
+    from booking.staff.operations.erasure import erase_request
 
     with app.app_context():
         admin = create_staff("boss@clinic.test", "a long enough password", is_admin=True)

@@ -3,7 +3,7 @@
 from booking.extensions import db
 from booking.models import Notification
 from booking.outbox.delivery import deliver_due
-from booking.outbox.states import NotificationStatus
+from booking.states import NotificationStatus
 from tests.factories import make_request
 
 

@@ -11,7 +11,7 @@ import time_machine
 from booking.appointments.links import MANAGE_LINK_RENEWED, rotate_manage_link
 from booking.extensions import db
 from booking.models import Appointment, ConsultationRequest, Notification, WaitlistEntry, WaitlistOffer
-from booking.staff.service import erase_request
+from booking.staff.operations.erasure import erase_request
 from tests.appointment_helpers import NEXT_WEEK, NOW, manage_path, send_mail, to, with_subject
 from tests.conftest import open_form, valid_answers
 from tests.factories import first_free_time, make_confirmed_appointment, make_practitioner, make_request, make_staff

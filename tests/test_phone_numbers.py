@@ -67,7 +67,7 @@ def test_the_clinic_number_is_dialled_in_e164(tmp_path):
 @pytest.mark.parametrize("search", ["(541) 555-0142", "541.555.0142", "+1 541 555 0142", "1-541-555-0142",
                                     "5415550142", "555-0142"])
 def test_staff_search_finds_a_number_written_any_way(app, submit, search):
-    from booking.staff.service import inbox_query
+    from booking.staff.queries import inbox_query
 
     submit(phone="541-555-0142", name="Dana Phone")
     submit(phone="+44 20 7946 0958", name="Ellis Abroad")

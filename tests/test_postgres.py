@@ -73,7 +73,8 @@ def test_inbox_search_and_purge_work_on_postgres(pg_app):
     from datetime import timedelta
 
     from booking.models import utcnow
-    from booking.staff.service import inbox_query, purge_expired_requests
+    from booking.staff.operations.erasure import purge_expired_requests
+    from booking.staff.queries import inbox_query
 
     client = pg_app.test_client()
     client.post("/consultation", data={**open_form(client), **valid_answers(name="Ana MIXED Case")})

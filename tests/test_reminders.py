@@ -7,8 +7,7 @@ import pytest
 from booking.extensions import db
 from booking.models import Appointment, Notification
 from booking.outbox.delivery import deliver_due
-from booking.outbox.states import NotificationStatus
-from booking.states import AppointmentStatus
+from booking.states import AppointmentStatus, NotificationStatus
 from tests.appointment_helpers import (NEXT_WEEK, assert_no_health_words, book_next_week, manage_path, send_mail, to,
                                        with_subject)
 from tests.appointment_helpers import clock  # noqa: F401 (a fixture)

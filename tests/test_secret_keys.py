@@ -12,7 +12,7 @@ import config
 from booking import create_app
 from booking.extensions import db
 from booking.models import StaffUser
-from booking.staff.two_step import encrypt_secret, secret_of
+from booking.staff.operations.two_step import encrypt_secret, secret_of
 from tests.factories import make_staff
 from tests.fixtures.staff import log_in
 

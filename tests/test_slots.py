@@ -27,9 +27,9 @@ from booking.appointments.slots import (
     local_starts,
     merge_practitioners,
     parse_slot_value,
-    slot_label,
     slot_value,
 )
+from booking.formatting import slot_label
 
 UTC = timezone.utc
 NEW_YORK = ZoneInfo("America/New_York")

@@ -8,10 +8,10 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from booking.lifecycle import operations
 from booking.extensions import db
+from booking.lifecycle import operations
 from booking.models import Practitioner
-from booking.staff.service import create_staff
+from booking.staff.operations.accounts import create_staff
 from booking.states import AppointmentStatus
 from tests.fixtures.staff import set_up_two_step_in_browser
 from tests.factories import PASSWORD, make_appointment, make_practitioner, make_request

@@ -11,13 +11,14 @@ from playwright.sync_api import expect
 
 from booking.appointments.availability import practitioners_free_at, week_of_times
 from booking.appointments.links import manage_url
-from booking.appointments.service import TIME_TAKEN
-from booking.appointments.slots import parse_slot_value, slot_label
+from booking.appointments.operations import TIME_TAKEN
+from booking.appointments.slots import parse_slot_value
 from booking.clock import clinic_zone
 from booking.extensions import db
+from booking.formatting import slot_label
 from booking.models import Appointment, BookedCell, ConsultationRequest, Notification, Practitioner, RequestEvent
-from booking.staff.appointments import NO_TIME, NOT_A_TIME
-from booking.staff.service import create_staff
+from booking.staff.operations.accounts import create_staff
+from booking.staff.views.appointments import NO_TIME, NOT_A_TIME
 from tests.fixtures.staff import set_up_two_step_in_browser
 from tests.factories import PASSWORD, make_appointment, make_practitioner, make_request
 from tests.fixtures.staff import log_in

@@ -139,7 +139,7 @@ def test_the_set_up_page_in_chromium_is_accessible_and_works_without_javascript(
                                                                                  javascript):
     from playwright.sync_api import expect
 
-    from booking.staff.invitations import invite
+    from booking.staff.operations.invitations import invite
     from tests.factories import make_staff
 
     app, base = live_app

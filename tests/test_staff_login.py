@@ -36,8 +36,9 @@ def test_unknown_email_and_wrong_password_get_the_same_message(app, staff):
 
 
 def test_an_unknown_email_costs_the_same_scrypt_as_a_wrong_password(make_app, monkeypatch):
-    """The hash checked for an unknown email is kept as text in booking/staff/account.py: if PASSWORD_METHOD
-    grows costlier and the text stays, unknown emails would answer faster, and tell which accounts exist.
+    """The hash checked for an unknown email is kept as text in booking/staff/operations/accounts.py: if
+    PASSWORD_METHOD grows costlier and the text stays, unknown emails would answer faster, and tell which
+    accounts exist.
 
     The one test at production's cost (the tests' config hashes cheaply): a real sign-in, a real scrypt."""
     app = make_app(PASSWORD_HASH_METHOD=PASSWORD_METHOD)

@@ -117,7 +117,7 @@ def test_a_half_signed_in_browser_reaches_nothing_but_the_code_page(app, staff):
 
 
 def test_purge_deletes_sessions_whose_browsers_never_came_back(make_app):
-    from booking.staff.sessions import SECOND_STEP_MINUTES
+    from booking.staff.operations.sessions import SECOND_STEP_MINUTES
 
     app = make_app(PERMANENT_SESSION_LIFETIME=timedelta(hours=10), STAFF_SESSION_MAX_HOURS=12)
     now = datetime(2027, 3, 1, 12, 0)

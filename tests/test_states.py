@@ -9,12 +9,11 @@ from sqlalchemy.exc import IntegrityError
 
 from booking import create_app
 from booking.extensions import db
-from booking.models import ConsultationRequest, RequestEvent
-from booking.outbox.states import NotificationStatus
-from booking.states import CloseReason, RequestStatus
 from booking.lifecycle import operations
-from booking.staff.service import create_staff
 from booking.lifecycle.workflow import TRANSITIONS, WorkflowError
+from booking.models import ConsultationRequest, RequestEvent
+from booking.staff.operations.accounts import create_staff
+from booking.states import CloseReason, NotificationStatus, RequestStatus
 
 
 def change_status(consultation, to_status, staff, closed_reason=None):

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from booking.extensions import db
 from booking.models import RecoveryCode, StaffEvent, StaffUser
-from booking.staff.two_step import STEP_SECONDS, secret_of
+from booking.staff.operations.two_step import STEP_SECONDS, secret_of
 from tests.factories import PASSWORD, make_staff
 from tests.fixtures.staff import authenticator_code, log_in, set_up_two_step_in_browser
 from tests.test_browser import assert_accessible, assert_no_sideways_scroll, browser, live_app  # noqa: F401

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 
-from booking.appointments import service
+from booking.appointments import operations as appointment_operations
 from booking.lifecycle import operations
 from booking.extensions import db
 from booking.models import Appointment, BookedCell, ConsultationRequest, Notification, WaitlistEntry
@@ -123,13 +123,13 @@ def test_waiting_patients_are_emailed_oldest_first_and_the_first_post_wins(app, 
 
 def test_the_database_decides_even_when_the_check_says_free(app, cancelled, monkeypatch):
     start = cancelled
-    monkeypatch.setattr(service, "practitioners_free_at", lambda *args, **kwargs: [1])
+    monkeypatch.setattr(appointment_operations, "practitioners_free_at", lambda *args, **kwargs: [1])
     with app.app_context():
         sam, lee = (db.session.execute(db.select(WaitlistEntry).join(WaitlistEntry.consultation_request)
                                        .order_by(WaitlistEntry.created_at)).scalars().all())
         operations.take_freed_time(sam.consultation_request, start, 1)
         db.session.commit()
-        with pytest.raises(service.TimeTaken):
+        with pytest.raises(appointment_operations.TimeTaken):
             operations.take_freed_time(lee.consultation_request, start, 1)
         db.session.rollback()
         assert db.session.execute(db.select(db.func.count()).select_from(BookedCell)).scalar_one() == 6
@@ -140,7 +140,7 @@ def test_an_offer_not_yet_sent_is_withdrawn_once_the_time_is_taken(app, smtp, ru
     start = cancelled
     with app.app_context():
         taker = make_request(email="walk-in@example.org", notifications=False)
-        service.hold_time(taker, start, 1)
+        appointment_operations.hold_time(taker, start, 1)
         db.session.commit()
     send_mail(runner)
     assert with_subject(smtp.messages, "has come free") == []

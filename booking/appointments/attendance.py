@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 
 from booking.appointments.availability import aware_now
-from booking.appointments.emails import when
 from booking.clock import clinic_zone, to_stored
 from booking.extensions import db
+from booking.formatting import when
 from booking.lifecycle.history import PATIENT, By, by_staff, write_line
 from booking.models import Appointment, RequestEvent, StaffUser
 from booking.states import AppointmentStatus, Attendance

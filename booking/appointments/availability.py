@@ -15,11 +15,11 @@ from booking.appointments.slots import (
     free_slots,
     group_by_day,
     merge_practitioners,
-    slot_label,
     slot_value,
 )
 from booking.clock import clinic_zone, from_stored, to_stored
 from booking.extensions import db
+from booking.formatting import slot_label
 from booking.models import Appointment, BookedCell, Practitioner, TimeOff, utcnow
 from booking.states import AppointmentStatus
 

@@ -8,11 +8,11 @@ from flask_mail import Message
 from booking.appointments.availability import practitioners_free_at
 from booking.appointments.calendar import appointment_ics
 from booking.appointments.links import MANAGE_LINK_RENEWED, live, manage_url, offer_freed_time, waitlist_url
-from booking.appointments.slots import slot_label
 from booking.clock import clinic_zone
 from booking.consent.queries import is_signed as consent_signed
 from booking.consent.reminders import schedule_consent_reminder, withdraw_consent_reminder
 from booking.extensions import db
+from booking.formatting import slot_label, when
 from booking.i18n import N_, in_language
 from booking.models import Appointment, ConsultationRequest, Notification, WaitlistEntry, WaitlistOffer, utcnow
 from booking.outbox.admin import withdraw_pending
@@ -28,11 +28,6 @@ APPOINTMENT_CANCELLED = "appointment_cancelled"
 CLINIC_APPOINTMENT_CANCELLED = "clinic_appointment_cancelled"
 APPOINTMENT_REMINDER = "appointment_reminder"
 WAITLIST_OFFER = "waitlist_offer"
-
-
-def when(appointment: Appointment, language: str = "en") -> str:
-    """'Tuesday 16 March, 9:00 am' (or 'martes 16 de marzo, 9:00'), on the clinic's clock."""
-    return slot_label(appointment.starts_at.replace(tzinfo=UTC), clinic_zone(), language)
 
 
 def _appointment_message(template: str, subject: str, appointment: Appointment, **context) -> Message:

@@ -12,17 +12,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-
 from booking.appointments.hours import WeeklyHours, first_instant_from, wall_time_utc
 
 CELL_MINUTES = 5
 UTC = timezone.utc
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 _MAX_SLOT_VALUE = 40
 
 
@@ -173,24 +166,6 @@ def group_by_day(starts: Iterable[datetime], zone: ZoneInfo) -> list[tuple[date,
     for start in sorted(_as_utc(start) for start in starts):
         days.setdefault(start.astimezone(zone).date(), []).append(start)
     return list(days.items())
-
-
-# Spanish as it is written on a clinic's appointment card: "lunes 15 de marzo, 9:00".
-_BABEL_PATTERNS = {"es": "EEEE d 'de' MMMM, H:mm"}
-
-
-def slot_label(start_utc: datetime, zone: ZoneInfo, locale: str = "en") -> str:
-    """The start as a person says it, "Monday 15 March, 9:00 am", whatever the server's locale.
-
-    Other languages use Babel's names for days and months (CLDR) with the clinic's own pattern.
-    """
-    local = _as_utc(start_utc).astimezone(zone)
-    if locale in _BABEL_PATTERNS:
-        return format_datetime(local, _BABEL_PATTERNS[locale], locale=locale)
-    hour = local.hour % 12 or 12
-    noon = "am" if local.hour < 12 else "pm"
-    day_name, month_name = _DAY_NAMES[local.weekday()], _MONTH_NAMES[local.month - 1]
-    return f"{day_name} {local.day} {month_name}, {hour}:{local.minute:02d} {noon}"
 
 
 def slot_value(start_utc: datetime, zone: ZoneInfo) -> str:

@@ -9,13 +9,13 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
                    url_for)
 from flask_babel import gettext, lazy_gettext
 
-from booking.appointments import service
+from booking.appointments import operations as appointment_operations
 from booking.extensions import db
+from booking.formatting import slot_label, when
 from booking.lifecycle import operations
 from booking.appointments.availability import asked_week_of, aware_now, practitioners_free_at, week_of_times
-from booking.appointments.emails import when
 from booking.appointments.links import appointment_for, manage_token, use_offer, waitlist_offer_for
-from booking.appointments.slots import parse_slot_value, slot_label
+from booking.appointments.slots import parse_slot_value
 from booking.clock import clinic_zone
 from booking.i18n import current_language
 from booking.models import Appointment
@@ -65,7 +65,7 @@ def _when(appointment: Appointment) -> str:
 
 
 def _manage_page(appointment: Appointment, token: str, status: int = 200, refused: bool = False):
-    late = service.within_cancel_cutoff(appointment)
+    late = appointment_operations.within_cancel_cutoff(appointment)
     return render_template(
         "appointments/manage.html", appointment=appointment, token=token, when=_when(appointment),
         status_words=STATUS_WORDS[appointment.status],
@@ -76,7 +76,7 @@ def _manage_page(appointment: Appointment, token: str, status: int = 200, refuse
 
 def _refusal(appointment: Appointment, token: str):
     """Cancel or change asked for too late, or after the time was let go: the page says why, nothing changes."""
-    if appointment.holds_time and not service.within_cancel_cutoff(appointment):
+    if appointment.holds_time and not appointment_operations.within_cancel_cutoff(appointment):
         return None
     return _manage_page(appointment, token, CONFLICT, refused=True)
 
@@ -111,7 +111,7 @@ def cancel(token: str):
             "Please keep the reason under %(count)d characters.", count=REASON_MAX))
     try:
         operations.cancel_time(appointment.consultation_request, reason)
-    except service.NotAllowed:
+    except appointment_operations.NotAllowed:
         db.session.rollback()
         return _manage_page(appointment, token, CONFLICT, refused=True)
     db.session.commit()
@@ -124,7 +124,7 @@ def accept(token: str):
     appointment = _appointment(token)
     try:
         operations.accept_offer(appointment.consultation_request)
-    except service.NotAllowed:
+    except appointment_operations.NotAllowed:
         db.session.rollback()
         return _manage_page(appointment, token, CONFLICT, refused=True)
     db.session.commit()
@@ -163,10 +163,10 @@ def change_time(token: str):
         return _picker(appointment, token, asked, CHOOSE_A_TIME)
     try:
         operations.move_time(appointment.consultation_request, start)
-    except service.TimeTaken:
+    except appointment_operations.TimeTaken:
         db.session.rollback()
-        return _picker(appointment, token, asked, gettext(service.TIME_TAKEN))
-    except service.NotAllowed:
+        return _picker(appointment, token, asked, gettext(appointment_operations.TIME_TAKEN))
+    except appointment_operations.NotAllowed:
         db.session.rollback()
         return _manage_page(appointment, token, CONFLICT, refused=True)
     db.session.commit()
@@ -216,10 +216,10 @@ def book_freed_time(token: str):
     consultation, start = offer.consultation_request, offer.starts_at.replace(tzinfo=UTC)
     try:  # the offer's use, the booking, its history and emails: one commit; a refusal keeps the link working
         appointment = operations.take_freed_time(consultation, start, offer.practitioner_id)
-    except service.TimeTaken:
+    except appointment_operations.TimeTaken:
         db.session.rollback()
         return _freed_page("freed_taken", offer, CONFLICT)
-    except service.NotAllowed:
+    except appointment_operations.NotAllowed:
         db.session.rollback()
         return _freed_page("freed_not_waiting", offer, CONFLICT)
     db.session.commit()

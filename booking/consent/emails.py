@@ -7,13 +7,13 @@ from datetime import datetime
 from flask import current_app, render_template
 from flask_mail import Message
 
-from booking.appointments.emails import when
 from booking.appointments.links import manage_url
 from booking.clock import clinic_time
 from booking.consent.pdf import signed_pdf
 from booking.consent.queries import is_signed
 from booking.consent.reminders import CONSENT_REMINDER
 from booking.extensions import db
+from booking.formatting import when
 from booking.i18n import N_, in_language
 from booking.intake.choices import label
 from booking.models import Appointment, ConsentRecord, Notification, utcnow

@@ -11,9 +11,9 @@ from flask import current_app
 from flask_babel import gettext
 from fpdf import FPDF
 
-from booking.appointments.slots import slot_label
 from booking.clock import clinic_time, clinic_zone
 from booking.consent.text import STATEMENTS, ConsentText, blocks
+from booking.formatting import slot_label
 from booking.intake.choices import all_choices, label
 from booking.models import ConsentRecord
 

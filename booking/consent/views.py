@@ -9,13 +9,13 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
 from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
-from booking.appointments.emails import when
 from booking.appointments.links import appointment_for
 from booking.consent import operations
 from booking.consent.forms import ConsentForm, WithdrawForm
 from booking.consent.queries import consent_state, signed_consent
 from booking.consent.text import blocks, consent_text
 from booking.extensions import csrf, db
+from booking.formatting import when
 from booking.i18n import current_language
 from booking.models import Appointment
 from booking.outbox.worker import wake_outbox_worker

@@ -15,8 +15,9 @@ from booking.appointments.availability import (
     practitioner_load,
     practitioners_free_at,
 )
-from booking.appointments.slots import merge_practitioners, slot_label, slot_value
+from booking.appointments.slots import merge_practitioners, slot_value
 from booking.clock import clinic_zone
+from booking.formatting import slot_label
 
 NEAREST = 3
 # Any ISO 8601 date-time with an offset is shorter than this; longer text is not looked at.

@@ -7,10 +7,9 @@ from babel.dates import format_datetime
 from flask import current_app, render_template
 from flask_mail import Message
 
-from booking.appointments.emails import when
-from booking.appointments.slots import slot_label
 from booking.clock import clinic_time, clinic_zone, from_stored
 from booking.extensions import db
+from booking.formatting import slot_label, when
 from booking.i18n import N_
 from booking.intake.answers import answer_sections, flag_labels
 from booking.intake.choices import label

@@ -9,13 +9,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
 from booking.appointments.availability import WeekOfTimes, active_practitioners, asked_week_of, week_of_times
-from booking.appointments.emails import when
-from booking.appointments.service import TIME_TAKEN, TimeTaken
+from booking.appointments.operations import TIME_TAKEN, TimeTaken
 from booking.extensions import csrf, db, limiter
+from booking.formatting import when
 from booking.i18n import current_language
 from booking.intake.deep_link import read_deep_link
 from booking.intake.forms import NO_TIME, ConsultationForm
-from booking.intake.service import ChosenTime, answers_from, find_by_reference, record_consultation_request
+from booking.intake.operations import ChosenTime, answers_from, find_by_reference, record_consultation_request
 
 bp = Blueprint("intake", __name__, url_prefix="/consultation")
 

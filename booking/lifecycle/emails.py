@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from flask import current_app, render_template
 from flask_mail import Message
 
-from booking.appointments.slots import slot_label
 from booking.clock import clinic_zone
+from booking.formatting import slot_label
 from booking.intake.emails import staff_link
 from booking.models import ConsultationRequest, Notification
 from booking.outbox.queue import enqueue

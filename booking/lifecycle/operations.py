@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from flask import current_app
 
 from booking.appointments import emails as appointment_emails
-from booking.appointments import service
+from booking.appointments import operations as appointment_operations
 from booking.appointments.attendance import attendance_after_patient_cancel
-from booking.appointments.emails import when
 from booking.appointments.links import rotate_manage_link
-from booking.appointments.service import NotAllowed, TimeTaken
+from booking.appointments.operations import NotAllowed, TimeTaken
 from booking.extensions import db
+from booking.formatting import when
 from booking.lifecycle import emails as lifecycle_emails
 from booking.lifecycle.history import PATIENT, SYSTEM, By, by_staff, write_line
 from booking.lifecycle.workflow import check_move
@@ -64,7 +64,7 @@ def _log(consultation: ConsultationRequest, what: str, by: By) -> None:
 def confirm_time(consultation: ConsultationRequest, by: By) -> Appointment:
     """A held time becomes the patient's confirmed appointment; they get the confirmation and its invite."""
     appointment = _holding(consultation)
-    service.confirm(appointment)
+    appointment_operations.confirm(appointment)
     appointment_emails.enqueue_confirmation(appointment)
     write_line(consultation, by, f"Confirmed the time {_with(appointment)}.",
              to_status=_status_after_time_change(consultation), time_to=appointment.starts_at)
@@ -76,7 +76,7 @@ def offer_time(consultation: ConsultationRequest, start: datetime, practitioner_
     """Staff hold another time for the patient, who may accept it or choose again; the old time is free."""
     appointment = _holding(consultation)
     was, was_with, old_practitioner = appointment.starts_at, _with(appointment), appointment.practitioner_id
-    service.offer(appointment, start, practitioner_id)
+    appointment_operations.offer(appointment, start, practitioner_id)
     rotate_manage_link(appointment, email_it=False)  # the offer email carries the new link
     appointment_emails.after_time_change(appointment)
     offered_to = appointment_emails.offer_to_waitlist(old_practitioner, was.replace(tzinfo=UTC), consultation)
@@ -94,7 +94,8 @@ def release_time(consultation: ConsultationRequest, by: By) -> datetime:
     appointment = _holding(consultation)
     told = appointment.status in (AppointmentStatus.CONFIRMED, AppointmentStatus.OFFERED)
     was_with = _with(appointment)
-    freed = service.let_go(appointment, AppointmentStatus.RELEASED, "This appointment does not hold a time.")
+    freed = appointment_operations.let_go(appointment, AppointmentStatus.RELEASED,
+                                          "This appointment does not hold a time.")
     appointment_emails.withdraw_reminder(appointment)
     if told:
         appointment_emails.enqueue_patient_cancellation(appointment)
@@ -154,7 +155,7 @@ def accept_offer(consultation: ConsultationRequest, by: By = PATIENT) -> Appoint
     appointment = consultation.appointment
     if appointment is None:
         raise NotAllowed("There is no offered time to accept.")
-    service.accept_offer(appointment)
+    appointment_operations.accept_offer(appointment)
     appointment_emails.enqueue_confirmation(appointment)
     lifecycle_emails.tell_clinic(consultation, lifecycle_emails.ACCEPTED, to=appointment.starts_at,
                                  practitioner=appointment.practitioner.name)
@@ -168,7 +169,7 @@ def move_time(consultation: ConsultationRequest, start: datetime, by: By = PATIE
     """The patient changes their time: the new one under the same guarantee, or nothing changes (TimeTaken)."""
     appointment = _holding(consultation)
     was, was_with, old_practitioner = appointment.starts_at, _with(appointment), appointment.practitioner_id
-    service.move(appointment, start)
+    appointment_operations.move(appointment, start)
     rotate_manage_link(appointment, email_it=False)  # a forwarded old link stops working; the email carries the new
     appointment_emails.enqueue_moved(appointment, was)
     offered_to = appointment_emails.offer_to_waitlist(old_practitioner, was.replace(tzinfo=UTC), consultation)
@@ -186,7 +187,8 @@ def cancel_time(consultation: ConsultationRequest, reason: str = "", by: By = PA
     """The patient cancels: the time is free at once, they get the cancellation, the clinic hears who was offered it."""
     appointment = _holding(consultation)
     was_with = _with(appointment)
-    freed = service.let_go(appointment, AppointmentStatus.CANCELLED, "This appointment was already cancelled.")
+    freed = appointment_operations.let_go(appointment, AppointmentStatus.CANCELLED,
+                                          "This appointment was already cancelled.")
     if by.actor is Actor.PATIENT:
         attendance_after_patient_cancel(appointment)  # inside CANCEL_CUTOFF_HOURS it counts as cancelled late
     appointment_emails.withdraw_reminder(appointment)
@@ -211,9 +213,9 @@ def take_freed_time(consultation: ConsultationRequest, start: datetime, practiti
     """
     if consultation.status is RequestStatus.CLOSED:
         raise NotAllowed("This request is closed.")
-    confirmed = service.confirms_at_once(bool(consultation.raised_flags))
+    confirmed = appointment_operations.confirms_at_once(bool(consultation.raised_flags))
     status = AppointmentStatus.CONFIRMED if confirmed else AppointmentStatus.HELD
-    appointment = service.hold_freed_time(consultation, start, practitioner_id, status)
+    appointment = appointment_operations.hold_freed_time(consultation, start, practitioner_id, status)
     if confirmed:
         appointment_emails.enqueue_confirmation(appointment)
     else:

@@ -17,12 +17,12 @@ from booking.models.consent import ConsentRecord, ConsentReview
 from booking.models.outbox import Notification
 from booking.models.requests import ConsultationRequest, RequestEvent
 from booking.models.staff import (
-    RecoveryCode, SignInFailure, StaffAction, StaffEvent, StaffSession, StaffUser,
+    RecoveryCode, SignInFailure, StaffEvent, StaffSession, StaffUser,
 )
 
 __all__ = [
     "Appointment", "BookedCell", "ConsentRecord", "ConsentReview", "ConsultationRequest", "Notification", "Practitioner", "RequestEvent",
-    "RecoveryCode", "SignInFailure", "StaffAction", "StaffEvent", "StaffSession",
+    "RecoveryCode", "SignInFailure", "StaffEvent", "StaffSession",
     "StaffUser", "TimeOff", "WaitlistEntry", "WaitlistOffer", "CONDITION_OTHER_MAX", "DESCRIPTION_MAX", "EMAIL_MAX", "NAME_MAX",
     "PHONE_E164_MAX", "PHONE_MAX", "state", "utcnow",
 ]

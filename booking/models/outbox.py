@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
 from booking.models.base import state, utcnow
-from booking.outbox.states import NotificationStatus
+from booking.states import NotificationStatus
 
 
 class Notification(db.Model):

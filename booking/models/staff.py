@@ -8,9 +8,9 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from booking.enums import RichStrEnum
 from booking.extensions import db
 from booking.models.base import EMAIL_MAX, NEVER_REUSE_IDS, state, utcnow
+from booking.states import StaffAction
 
 # scrypt with N=2^17, r=8, p=1 (128 MiB, about a quarter second): OWASP's 2024 minimum is N=2^17.
 # Production's PASSWORD_HASH_METHOD (config.py); the tests' config hashes cheaply.
@@ -113,14 +113,8 @@ class SignInFailure(db.Model):
     account: Mapped[str] = mapped_column(String(EMAIL_MAX))
     address: Mapped[str] = mapped_column(String(ADDRESS_MAX))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    # A trusted device's hash (booking/staff/devices.py), or None for an untrusted client.
+    # A trusted device's hash (booking/staff/operations/devices.py), or None for an untrusted client.
     device: Mapped[str | None] = mapped_column(String(64))
-
-
-class StaffAction(RichStrEnum):
-    DISABLED = "disabled", "Account disabled"
-    ENABLED = "enabled", "Account enabled"
-    TWO_STEP_RESET = "two_step_reset", "Two-step sign-in reset"
 
 
 class StaffEvent(db.Model):

@@ -7,7 +7,7 @@ from flask import current_app
 
 from booking.extensions import db
 from booking.models import Notification, utcnow
-from booking.outbox.states import NotificationStatus
+from booking.states import NotificationStatus
 from booking.outbox.transport import delete_file_copies
 from booking.outbox.worker import wake_outbox_worker
 

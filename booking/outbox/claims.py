@@ -10,7 +10,7 @@ from sqlalchemy import DateTime
 
 from booking.extensions import db
 from booking.models import Notification, utcnow
-from booking.outbox.states import NotificationStatus
+from booking.states import NotificationStatus
 
 
 def due(now: datetime, honour_backoff: bool = True):

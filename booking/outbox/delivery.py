@@ -14,7 +14,7 @@ from booking.models import Notification, utcnow
 from booking.outbox.backoff import address_refused, backoff
 from booking.outbox.claims import ClaimedBatch, claim_batch, count_in_flight, holds, release_claims
 from booking.outbox.registry import build_message
-from booking.outbox.states import NotificationStatus
+from booking.states import NotificationStatus
 from booking.outbox.transport import open_transport
 
 

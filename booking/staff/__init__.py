@@ -1,10 +1,11 @@
-"""The staff inbox: see, triage and answer consultation requests."""
+"""The staff side: the inbox, agenda, availability, team and sign-in, on one blueprint that guard.py guards.
 
-# Each module adds its routes to bp.
-from booking.staff import (  # noqa: F401
-    account, agenda, appointments, attendance, availability, inbox, numbers, outbox_page, sessions_page,
-    setup_pages, team, two_step_pages,
-)
+views/ holds the pages (HTTP in and out, one module per page area), operations/ the work they ask for
+(sign-in, sessions, two-step, invitations, erasure), and beside them forms.py, queries.py (what the pages
+read), emails.py and commands.py, as in every feature package.
+"""
+
+from booking.staff import views  # noqa: F401 (each view module adds its routes to bp)
 from booking.staff.guard import bp
 
 __all__ = ["bp"]

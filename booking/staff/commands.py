@@ -9,10 +9,11 @@ from flask.cli import with_appcontext
 from booking.extensions import db
 from booking.models import StaffUser
 from booking.staff.forms import PASSWORD_MIN
-from booking.staff.passwords import COMMON_PASSWORD, is_common
-from booking.staff.service import StaffExists, create_staff, purge_expired_requests
-from booking.staff.sessions import sweep_expired_sessions
-from booking.staff.two_step import reset_two_step
+from booking.staff.operations.accounts import StaffExists, create_staff
+from booking.staff.operations.erasure import purge_expired_requests
+from booking.staff.operations.passwords import COMMON_PASSWORD, is_common
+from booking.staff.operations.sessions import sweep_expired_sessions
+from booking.staff.operations.two_step import reset_two_step
 from booking.storage import fold_write_ahead_log
 
 

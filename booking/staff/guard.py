@@ -12,7 +12,7 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_login import current_user
 
 from booking.extensions import login_manager
-from booking.staff.sessions import session_from_cookie, signed_in_staff
+from booking.staff.operations.sessions import session_from_cookie, signed_in_staff
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 

@@ -51,7 +51,7 @@ def seed_appointment(instance: str) -> str:
 
     from booking import create_app
     from booking.appointments.links import manage_url
-    from booking.appointments.service import hold_time
+    from booking.appointments.operations import hold_time
     from booking.extensions import db
     from booking.lifecycle import operations
     from tests.factories import first_free_time, make_practitioner, make_request

@@ -12,7 +12,7 @@ from flask_login import current_user
 from booking.appointments import attendance
 from booking.extensions import db
 from booking.staff.guard import bp
-from booking.staff.service import find_request
+from booking.staff.queries import find_request
 from booking.states import Attendance
 
 

@@ -5,8 +5,8 @@ from flask import abort, make_response, redirect, render_template, url_for
 
 from booking.staff.forms import AccountSetUpForm
 from booking.staff.guard import bp
-from booking.staff.invitations import finish_setup, setup_key, staff_for_link
-from booking.staff.two_step import key_in_groups, qr_svg
+from booking.staff.operations.invitations import finish_setup, setup_key, staff_for_link
+from booking.staff.operations.two_step import key_in_groups, qr_svg
 
 LINK_GONE = "This set-up link no longer works"
 WRONG_CODE = ("That code does not match. Check the key was entered exactly, then enter the code your app shows "

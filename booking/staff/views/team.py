@@ -4,14 +4,15 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from booking.extensions import db
+from booking.models import StaffEvent, StaffUser
 from booking.outbox.worker import wake_outbox_worker
-from booking.models import StaffAction, StaffEvent, StaffUser
-from booking.staff.confirm import NOT_CONFIRMED, confirmed
 from booking.staff.forms import NewStaffForm
 from booking.staff.guard import admin_required, bp
-from booking.staff.invitations import NO_PASSWORD, invite, reset_by_link, send_setup_link
-from booking.staff.service import StaffExists
-from booking.staff.sessions import end_all_sessions
+from booking.staff.operations.accounts import StaffExists
+from booking.staff.operations.invitations import NO_PASSWORD, invite, reset_by_link, send_setup_link
+from booking.staff.operations.sessions import end_all_sessions
+from booking.staff.views.confirm import NOT_CONFIRMED, confirmed
+from booking.states import StaffAction
 
 HISTORY_SHOWN = 50
 

@@ -1,71 +1,14 @@
-"""What staff do beyond a request's life (booking.lifecycle): create accounts, find, erase and purge requests."""
-
-from datetime import timedelta
+"""What the staff pages read of requests: one by its reference, the inbox's filtered list, the header's counts."""
 
 from flask import current_app
 from sqlalchemy import or_
-from sqlalchemy.exc import IntegrityError
 
 from booking.clock import clinic_time
 from booking.extensions import db
 from booking.lifecycle.workflow import contact_due_by
-from booking.models import ConsultationRequest, RequestEvent, StaffUser, utcnow
-from booking.outbox.admin import delete_copies
+from booking.models import ConsultationRequest, utcnow
 from booking.phone import NotAPhoneNumber, e164, parse_phone, search_digits
 from booking.states import RequestStatus
-
-
-class StaffExists(ValueError):
-    """There is already an account with that email address."""
-
-
-def create_staff(email: str, password: str, is_admin: bool = False) -> StaffUser:
-    """The one place a staff account is made, for the CLI and the team page alike."""
-    staff = StaffUser(email=email.strip().lower(), is_admin=is_admin)
-    staff.set_password(password)
-    db.session.add(staff)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise StaffExists(staff.email) from None
-    current_app.logger.info("Staff account %s created (admin: %s)", staff.id, is_admin)
-    return staff
-
-
-def erase_request(consultation: ConsultationRequest, staff: StaffUser) -> None:
-    """Erase one request on the patient's demand: the request, its emails and its history."""
-    reference = consultation.reference
-    message_ids = [notification.message_id for notification in consultation.notifications]
-    db.session.delete(consultation)
-    db.session.commit()
-    delete_copies(message_ids)
-    current_app.logger.info("Request %s erased on request by staff %s", reference, staff.id)
-
-
-def purge_expired_requests(retention_days: int) -> list[str]:
-    """Delete every request with no activity for retention_days, whatever its status, with its emails and history.
-
-    Activity is the request arriving, and any status change or note after it.
-    """
-    cutoff = utcnow() - timedelta(days=retention_days)
-    recent_activity = (
-        db.select(RequestEvent.id)
-        .where(RequestEvent.request_id == ConsultationRequest.id, RequestEvent.created_at >= cutoff)
-        .exists()
-    )
-    expired = db.session.execute(
-        db.select(ConsultationRequest).where(ConsultationRequest.created_at < cutoff, ~recent_activity)
-    ).scalars().all()
-    references = [consultation.reference for consultation in expired]
-    message_ids = [n.message_id for consultation in expired for n in consultation.notifications]
-    for consultation in expired:
-        db.session.delete(consultation)
-    db.session.commit()
-    delete_copies(message_ids)
-    for reference in references:
-        current_app.logger.info("Request %s purged after the retention period", reference)
-    return references
 
 
 def find_request(reference: str) -> ConsultationRequest | None:

@@ -4,7 +4,7 @@ from flask import current_app, flash, g, redirect, render_template, session, url
 from flask_login import current_user
 
 from booking.staff.guard import bp
-from booking.staff.sessions import active_sessions, end_one_session
+from booking.staff.operations.sessions import active_sessions, end_one_session
 
 
 @bp.get("/sessions")

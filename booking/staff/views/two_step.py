@@ -2,12 +2,13 @@
 
 from flask import current_app, flash, g, make_response, redirect, render_template, request, url_for
 
-from booking.staff.account import counted_attempt, note_sign_in, safe_next, signed_in
 from booking.staff.forms import SecondStepForm, SetUpForm
-from booking.staff.devices import remember_device
 from booking.staff.guard import bp
-from booking.staff.sessions import verify_session
-from booking.staff.two_step import (
+from booking.staff.operations.accounts import note_sign_in
+from booking.staff.operations.devices import remember_device
+from booking.staff.operations.sessions import verify_session
+from booking.staff.views.account import counted_attempt, safe_next, signed_in
+from booking.staff.operations.two_step import (
     accept_code, confirm_set_up, key_in_groups, pending_secret, qr_svg, recovery_codes_left, use_recovery_code,
 )
 

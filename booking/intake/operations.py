@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from booking.appointments.service import TimeTaken, candidates, cells_taken, hold_time_for, join_waitlist
+from booking.appointments.operations import TimeTaken, candidates, cells_taken, hold_time_for, join_waitlist
 from booking.extensions import db
 from booking.i18n import current_language
 from booking.intake.emails import enqueue_request_emails, time_payload

@@ -12,7 +12,7 @@ from booking.extensions import db
 from booking.i18n import in_language
 from booking.models import Appointment, ConsentRecord, ConsultationRequest, Practitioner
 from booking.staff.guard import admin_required, bp
-from booking.staff.service import find_request
+from booking.staff.queries import find_request
 from booking.states import ConsentAction, ConsentState
 
 TRAINING_MAX = 1000

@@ -10,24 +10,24 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, render_template, url_for
-from flask_mail import Message
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
-from booking.models import Notification, RecoveryCode, StaffAction, StaffEvent, StaffUser, utcnow
+from booking.models import RecoveryCode, StaffEvent, StaffUser, utcnow
 from booking.outbox.queue import enqueue
-from booking.outbox.registry import register_email
-from booking.staff.service import StaffExists
-from booking.staff.sessions import end_all_sessions
-from booking.staff.two_step import confirm_set_up, decrypt_with_fallbacks, encrypt_secret, pending_secret
+from booking.staff.operations.accounts import StaffExists
+from booking.staff.operations.sessions import end_all_sessions
+from booking.staff.operations.two_step import confirm_set_up, encrypt_secret, pending_secret
+from booking.states import StaffAction
 
 STAFF_SETUP_LINK = "staff_setup_link"
 # No password hash matches this: an invited account has no password until its owner chooses one.
 NO_PASSWORD = "!"
 
 
-def _hash(token: str) -> str:
+def link_hash(token: str) -> str:
+    """What the account keeps of its set-up link."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -37,7 +37,7 @@ def send_setup_link(staff: StaffUser, reason: str) -> None:
     `reason` is "invite" or "reset": it chooses the email's words.
     """
     token = secrets.token_urlsafe(32)
-    staff.setup_token_hash = _hash(token)
+    staff.setup_token_hash = link_hash(token)
     staff.setup_expires_at = utcnow() + timedelta(hours=current_app.config["STAFF_INVITE_HOURS"])
     db.session.flush()
     enqueue(STAFF_SETUP_LINK, payload={"staff_id": staff.id, "reason": reason, "token": encrypt_secret(token)})
@@ -76,7 +76,7 @@ def staff_for_link(token: str) -> StaffUser | None:
     if not isinstance(token, str) or not 20 <= len(token) <= 64:
         return None
     staff = db.session.execute(
-        db.select(StaffUser).where(StaffUser.setup_token_hash == _hash(token))).scalar_one_or_none()
+        db.select(StaffUser).where(StaffUser.setup_token_hash == link_hash(token))).scalar_one_or_none()
     if staff is None or not staff.enabled or staff.setup_expires_at is None or staff.setup_expires_at <= utcnow():
         return None
     return staff
@@ -95,7 +95,7 @@ def finish_setup(staff: StaffUser, token: str, password: str, code: str) -> list
     code commits the spending, the password and the two-step set-up together.
     """
     spent = db.session.execute(
-        db.update(StaffUser).where(StaffUser.id == staff.id, StaffUser.setup_token_hash == _hash(token))
+        db.update(StaffUser).where(StaffUser.id == staff.id, StaffUser.setup_token_hash == link_hash(token))
         .values(setup_token_hash=None, setup_expires_at=None)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -110,26 +110,3 @@ def finish_setup(staff: StaffUser, token: str, password: str, code: str) -> list
     end_all_sessions(staff.id)
     current_app.logger.info("Staff %s chose a password and set up two-step sign-in from their link", staff.id)
     return codes
-
-
-def setup_link_email(notification: Notification) -> Message | None:
-    """The one-time link, to the person alone; nothing once it was used, replaced or the account disabled."""
-    staff = db.session.get(StaffUser, notification.payload.get("staff_id") or 0)
-    if staff is None or not staff.enabled or staff.setup_token_hash is None:
-        return None
-    token = decrypt_with_fallbacks(notification.payload.get("token", ""))
-    if token is None or _hash(token) != staff.setup_token_hash:
-        return None  # a later link replaced this one
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
-        link = url_for("staff.set_up_account", token=token, _external=True)  # built outside any request
-    context = {"link": link, "reason": notification.payload["reason"],
-               "hours": current_app.config["STAFF_INVITE_HOURS"], "clinic": current_app.config["CLINIC_NAME"]}
-    subject = ("Set up your staff account" if context["reason"] == "invite"
-               else "Set up two-step sign-in again")
-    return Message(subject=f"{subject}: {context['clinic']}", recipients=[staff.email],
-                   body=render_template("email/staff_setup_link.txt", **context),
-                   html=render_template("email/staff_setup_link.html", **context))
-
-
-def register_emails() -> None:
-    register_email(STAFF_SETUP_LINK, setup_link_email)

@@ -23,10 +23,10 @@ from booking.appointments.practitioners import (
     set_hours,
     upcoming_time_off,
 )
+from booking.appointments.hours import HoursSpecError
 from booking.extensions import db
 from booking.models import Practitioner
-from booking.appointments.hours import HoursSpecError
-from booking.staff.availability_forms import (
+from booking.staff.forms import (
     DAY_WORDS,
     HOURS_HINT,
     RANGES_MAX,
@@ -40,8 +40,8 @@ from booking.staff.availability_forms import (
     sentence,
     spec_of,
 )
-from booking.staff.confirm import NOT_CONFIRMED, confirmed
 from booking.staff.guard import admin_required, bp
+from booking.staff.views.confirm import NOT_CONFIRMED, confirmed
 
 NEW_PREFIX = "new"
 

@@ -1,38 +1,22 @@
 """Signing in (password first), signing out, and changing your own password."""
 
-from functools import cache
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking.extensions import db
-from booking.models import StaffUser, utcnow
-from booking.models.staff import PASSWORD_METHOD, password_method
-from booking.staff.attempts import TooManyAttempts, begin_attempt
-from booking.staff.devices import device_of, remember_device
+from booking.models import StaffUser
 from booking.staff.forms import ChangePasswordForm, LoginForm
 from booking.staff.guard import SECOND_STEP, SET_UP, bp
-from booking.staff.sessions import end_all_sessions, end_this_session, start_session
+from booking.staff.operations.accounts import note_sign_in, staff_for_password
+from booking.staff.operations.attempts import TooManyAttempts, begin_attempt
+from booking.staff.operations.devices import device_of, remember_device
+from booking.staff.operations.sessions import end_all_sessions, end_this_session, start_session
 
 WRONG_LOGIN = "That email address and password do not match an active staff account."
 AWAITS_SETUP = ("This account is waiting to be set up: use the one-time link we emailed you. If it has expired, "
                 "ask an administrator to send another.")
-# Checked against when the email is unknown, so both failures take the same time. Made once with
-# generate_password_hash("not-a-real-password", method=PASSWORD_METHOD) and kept as text: made on import, it
-# cost every process (each gunicorn worker, each flask command, the mail worker) half a second of scrypt.
-# Its salt guards nothing. tests/test_staff_login.py checks it still uses PASSWORD_METHOD's cost.
-_DUMMY_HASH = ("scrypt:131072:8:1$LDvrmi8ySmUxtopP$5d2cd48ceac2171887e9f812d16c88161d745c32e2edb573546585f599d3f17d"
-               "4c91bdc12ac94e743f4bdce614905b1c088c835dafed93133ba085e9584ed36e")
-
-
-@cache
-def _dummy_hash(method: str) -> str:
-    """The kept text for production's cost; made once per process for another (the tests' cheap one)."""
-    if method == PASSWORD_METHOD:
-        return _DUMMY_HASH
-    return generate_password_hash("not-a-real-password", method=method)
 
 
 def safe_next(target: str | None) -> str:
@@ -53,31 +37,10 @@ def counted_attempt(account: str):
         abort(429)
 
 
-def note_sign_in(staff: StaffUser) -> None:
-    """Both steps done: the team page shows when, the log says who."""
-    staff.last_login_at = utcnow()
-    db.session.commit()
-    current_app.logger.info("Staff %s logged in", staff.id)
-
-
 def signed_in(staff: StaffUser, next_path: str | None):
     """Note the sign-in, trust this browser for the account, and go where the person was heading."""
     note_sign_in(staff)
     return remember_device(redirect(safe_next(next_path), 303), staff.email)
-
-
-def _check_password(email: str, password: str) -> StaffUser | None:
-    """The enabled account with this email and password; the hash runs even for an unknown email."""
-    staff = db.session.execute(db.select(StaffUser).filter_by(email=email)).scalar_one_or_none()
-    if staff is None:
-        check_password_hash(_dummy_hash(password_method()), password)
-        return None
-    if not staff.check_password(password) or not staff.enabled:
-        return None
-    if staff.password_needs_rehash:
-        staff.set_password(password)
-        db.session.commit()
-    return staff
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -91,7 +54,7 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         attempt = counted_attempt(email)
-        staff = _check_password(email, form.password.data)
+        staff = staff_for_password(email, form.password.data)
         if staff is not None and staff.awaits_setup:  # told only to whoever knows the password
             return render_template("staff/login.html", form=form, error=AWAITS_SETUP), 200, {"Cache-Control": "no-store"}
         if staff is not None:

@@ -12,13 +12,14 @@ from booking.clock import clinic_time
 from booking.extensions import db
 from booking.intake.answers import answer_sections, flag_labels, questions
 from booking.intake.choices import all_choices, label
-from booking.models import ConsultationRequest, utcnow
-from booking.staff.forms import EraseForm, NoteForm, StatusForm
-from booking.staff.guard import admin_required, bp
 from booking.lifecycle import operations
 from booking.lifecycle.operations import NotAllowed, by_staff
 from booking.lifecycle.workflow import WorkflowError, age, is_overdue
-from booking.staff.service import erase_request, find_request, header_counts, inbox_query
+from booking.models import ConsultationRequest, utcnow
+from booking.staff.forms import EraseForm, NoteForm, StatusForm
+from booking.staff.guard import admin_required, bp
+from booking.staff.operations.erasure import erase_request
+from booking.staff.queries import find_request, header_counts, inbox_query
 from booking.states import RequestStatus
 from booking.storage import fold_write_ahead_log
 

@@ -3,9 +3,9 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from booking import formatting
 from booking.appointments.availability import active_practitioners, asked_week_of, week_of_times
-from booking.appointments.emails import when as spoken_time
-from booking.appointments.service import TIME_TAKEN
+from booking.appointments.operations import TIME_TAKEN
 from booking.appointments.slots import parse_slot_value
 from booking.clock import clinic_zone
 from booking.extensions import db
@@ -13,9 +13,9 @@ from booking.lifecycle import operations
 from booking.lifecycle.operations import NotAllowed, TimeTaken, by_staff
 from booking.models import Appointment, ConsultationRequest
 from booking.parsing import row_id
-from booking.staff.confirm import NOT_CONFIRMED, confirmed
 from booking.staff.guard import bp
-from booking.staff.service import find_request
+from booking.staff.queries import find_request
+from booking.staff.views.confirm import NOT_CONFIRMED, confirmed
 
 NOT_A_TIME = "Choose one of the times shown."
 NO_TIME = "Choose a time to offer."
@@ -23,7 +23,7 @@ NO_TIME = "Choose a time to offer."
 
 def held_time(appointment: Appointment | None) -> str:
     """'Tuesday 16 March, 9:00 am' on the clinic's clock (staff read English), or nothing."""
-    return spoken_time(appointment) if appointment else ""
+    return formatting.when(appointment) if appointment else ""
 
 
 @bp.app_template_global()

@@ -83,22 +83,3 @@ def agenda_page():
         "staff/agenda.html", day=day, view=view, days=days, agenda=agenda(days),
         earlier=max(EARLIEST, days[0] - step), later=min(LATEST, days[0] + step), today=local_date(utcnow()),
     )
-
-
-
-@bp.app_template_filter("clinic_clock")
-def clinic_clock(stored: datetime) -> str:
-    """A stored time as staff say it, "9:00 am", on the clinic's clock."""
-    local = stored.replace(tzinfo=UTC).astimezone(clinic_zone())
-    return f"{local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
-
-
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
-
-
-@bp.app_template_filter("day_heading")
-def day_heading(day: date) -> str:
-    """"Monday 15 March 2027", whatever the server's locale."""
-    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"

@@ -2,7 +2,7 @@
 
 Only attempts that passed CSRF and form checks are counted. The tight limit is per account and client
 address; the per-account ceiling is much looser; the per-address limit stops one address trying many
-accounts. A browser with a device cookie for the account (booking/staff/devices.py) is counted apart: the
+accounts. A browser with a device cookie for the account (booking/staff/operations/devices.py) is counted apart: the
 tight limit per device alone, and the ceiling, which counts only untrusted clients, does not refuse it. Each attempt is written (and committed) before the counts are read, so of many parallel
 attempts at most the limit's number can pass: a row that pushed a count over is removed again.
 """

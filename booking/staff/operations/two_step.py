@@ -23,8 +23,9 @@ from markupsafe import Markup
 from sqlalchemy import or_
 
 from booking.extensions import db
-from booking.models import RecoveryCode, StaffAction, StaffEvent, StaffUser, utcnow
-from booking.staff.sessions import end_all_sessions
+from booking.models import RecoveryCode, StaffEvent, StaffUser, utcnow
+from booking.staff.operations.sessions import end_all_sessions
+from booking.states import StaffAction
 
 STEP_SECONDS = 30
 RECOVERY_CODES = 10

@@ -1,0 +1,45 @@
+"""A request erased on the patient's demand, or purged after RETENTION_DAYS without activity: with its emails
+and its history."""
+
+from datetime import timedelta
+
+from flask import current_app
+
+from booking.extensions import db
+from booking.models import ConsultationRequest, RequestEvent, StaffUser, utcnow
+from booking.outbox.admin import delete_copies
+
+
+def erase_request(consultation: ConsultationRequest, staff: StaffUser) -> None:
+    """Erase one request on the patient's demand: the request, its emails and its history."""
+    reference = consultation.reference
+    message_ids = [notification.message_id for notification in consultation.notifications]
+    db.session.delete(consultation)
+    db.session.commit()
+    delete_copies(message_ids)
+    current_app.logger.info("Request %s erased on request by staff %s", reference, staff.id)
+
+
+def purge_expired_requests(retention_days: int) -> list[str]:
+    """Delete every request with no activity for retention_days, whatever its status, with its emails and history.
+
+    Activity is the request arriving, and any status change or note after it.
+    """
+    cutoff = utcnow() - timedelta(days=retention_days)
+    recent_activity = (
+        db.select(RequestEvent.id)
+        .where(RequestEvent.request_id == ConsultationRequest.id, RequestEvent.created_at >= cutoff)
+        .exists()
+    )
+    expired = db.session.execute(
+        db.select(ConsultationRequest).where(ConsultationRequest.created_at < cutoff, ~recent_activity)
+    ).scalars().all()
+    references = [consultation.reference for consultation in expired]
+    message_ids = [n.message_id for consultation in expired for n in consultation.notifications]
+    for consultation in expired:
+        db.session.delete(consultation)
+    db.session.commit()
+    delete_copies(message_ids)
+    for reference in references:
+        current_app.logger.info("Request %s purged after the retention period", reference)
+    return references
