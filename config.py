@@ -88,6 +88,9 @@ class Config:
     # memory:// counts per process; point several gunicorn workers at one shared store.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Counted over the last minute (or day) at any moment, not per clock minute: a fixed window would let
+    # 5 through at 9:00:59 and 5 more at 9:01:00.
+    RATELIMIT_STRATEGY = "moving-window"
     # If the shared store (redis) stops answering, count in each process meanwhile rather than fail requests.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
