@@ -4,7 +4,7 @@ The manage link's token is the key (booking.appointments.links.appointment_for r
 needs no login and shows nothing to anyone without the link.
 """
 
-from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
+from flask import (Blueprint, abort, flash, make_response, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +18,6 @@ from booking.extensions import csrf, db
 from booking.formatting import when
 from booking.i18n import current_language
 from booking.models import Appointment
-from booking.outbox.worker import wake_outbox_worker
 from booking.states import ConsentState
 
 bp = Blueprint("consent", __name__, url_prefix="/appointment")
@@ -80,7 +79,6 @@ def sign(token: str):
     except (operations.AlreadySigned, IntegrityError):
         db.session.rollback()  # a second press of Sign: the first one's signature stands, and the page shows it
         return redirect(url_for(".sign_page", token=token), 303)
-    wake_outbox_worker(current_app)
     if record.flagged:
         flash(gettext("Thank you: your consent is signed. Because you answered yes to a safety question, your "
                       "therapist will talk it through with you before any needling. We have emailed you a copy."))
@@ -102,6 +100,5 @@ def withdraw(token: str):
         db.session.rollback()
         form = ConsentForm(formdata=None, data={"screening": appointment.consultation_request.raised_flags})
         return _page(appointment, token, form, CONFLICT)
-    wake_outbox_worker(current_app)
     flash(gettext("Your consent is withdrawn, and we have told the clinic. You can sign again here at any time."))
     return redirect(url_for(".sign_page", token=token), 303)

@@ -12,7 +12,7 @@ from booking.staff.guard import SECOND_STEP, SET_UP, bp
 from booking.staff.operations.accounts import note_sign_in, staff_for_password
 from booking.staff.operations.attempts import TooManyAttempts, begin_attempt
 from booking.staff.operations.devices import device_of, remember_device
-from booking.staff.operations.sessions import end_all_sessions, end_this_session, start_session
+from booking.staff.operations.sessions import end_all_sessions, end_this_session, signed_in_staff, start_session
 
 WRONG_LOGIN = "That email address and password do not match an active staff account."
 AWAITS_SETUP = ("This account is waiting to be set up: use the one-time link we emailed you. If it has expired, "
@@ -88,7 +88,7 @@ def change_password():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append("That is not your current password.")
         else:
-            staff = current_user._get_current_object()
+            staff = signed_in_staff()
             staff.set_password(form.new_password.data)
             db.session.commit()
             end_all_sessions(staff.id)

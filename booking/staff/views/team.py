@@ -5,12 +5,11 @@ from flask_login import current_user
 
 from booking.extensions import db
 from booking.models import StaffEvent, StaffUser
-from booking.outbox.worker import wake_outbox_worker
 from booking.staff.forms import NewStaffForm
 from booking.staff.guard import admin_required, bp
 from booking.staff.operations.accounts import StaffExists
 from booking.staff.operations.invitations import NO_PASSWORD, invite, reset_by_link, send_setup_link
-from booking.staff.operations.sessions import end_all_sessions
+from booking.staff.operations.sessions import end_all_sessions, signed_in_staff
 from booking.staff.views.confirm import NOT_CONFIRMED, confirmed
 from booking.states import StaffAction
 
@@ -37,11 +36,10 @@ def add_staff():
     form = NewStaffForm()
     if form.validate_on_submit():
         try:
-            staff = invite(form.email.data, bool(form.is_admin.data), current_user._get_current_object())
+            staff = invite(form.email.data, bool(form.is_admin.data), signed_in_staff())
         except StaffExists:
             form.email.errors.append("There is already an account with that email address.")
         else:
-            wake_outbox_worker(current_app)
             hours = current_app.config["STAFF_INVITE_HOURS"]
             flash(f"Invitation sent to {staff.email}. Their link works once, for {hours} hours: they choose "
                   "their own password and set up two-step sign-in.")
@@ -78,8 +76,7 @@ def reset_staff_two_step(staff_id: int):
     if staff.id == current_user.id:
         flash("Ask another administrator to reset your own two-step sign-in.")
     else:
-        reset_by_link(staff, by=current_user._get_current_object())
-        wake_outbox_worker(current_app)
+        reset_by_link(staff, by=signed_in_staff())
         flash(f"Two-step sign-in reset for {staff.email}: they are emailed a one-time link to set it up again, "
               "and cannot sign in until they use it.")
     return redirect(url_for("staff.team"), 303)
@@ -94,6 +91,5 @@ def resend_setup_link(staff_id: int):
         abort(404)
     send_setup_link(staff, "invite" if staff.password_hash == NO_PASSWORD else "reset")
     db.session.commit()
-    wake_outbox_worker(current_app)
     flash(f"A new set-up link is on its way to {staff.email}; the one sent before no longer works.")
     return redirect(url_for("staff.team"), 303)
