@@ -66,10 +66,10 @@ def feed_url(practitioner: Practitioner) -> str | None:
     return current_app.config["PUBLIC_BASE_URL"] + path
 
 
-def _card(practitioner: Practitioner, bound: FlaskForm | None, hours_sent: dict | None) -> dict:
+def _card(practitioner: Practitioner, bound: FlaskForm | None, bound_for: int | None, hours_sent: dict | None) -> dict:
     """One practitioner's part of the page; the form that was just sent keeps what was typed and its error."""
     hours_prefix, time_off_prefix = _hours_prefix(practitioner.id), _time_off_prefix(practitioner.id)
-    sent = bound._prefix.rstrip("-") if bound is not None else None
+    sent = bound if bound_for == practitioner.id else None
     mine = hours_sent if hours_sent and hours_sent["practitioner_id"] == practitioner.id else None
     return {
         "practitioner": practitioner,
@@ -78,17 +78,18 @@ def _card(practitioner: Practitioner, bound: FlaskForm | None, hours_sent: dict 
         "hours_prefix": hours_prefix,
         "hours_rows": mine["rows"] if mine else rows_of(practitioner.hours),
         "hours_error": mine["error"] if mine else None,
-        "profile_form": bound if sent == _profile_prefix(practitioner.id) else ProfileForm(
+        "profile_form": sent if isinstance(sent, ProfileForm) else ProfileForm(
             formdata=None, prefix=_profile_prefix(practitioner.id),
             data={"public_title": practitioner.public_title or "", "bio": practitioner.bio or ""}),
-        "time_off_form": bound if sent == time_off_prefix else TimeOffForm(formdata=None, prefix=time_off_prefix),
+        "time_off_form": sent if isinstance(sent, TimeOffForm) else TimeOffForm(formdata=None, prefix=time_off_prefix),
     }
 
 
-def _render_availability(bound: FlaskForm | None = None, hours_sent: dict | None = None):
-    """The whole page; `bound` is a form sent with a mistake, `hours_sent` hours rows, shown again as typed."""
+def _render_availability(bound: FlaskForm | None = None, hours_sent: dict | None = None, bound_for: int | None = None):
+    """The whole page; `bound` is a form sent with a mistake (about practitioner `bound_for`), `hours_sent`
+    hours rows, shown again as typed."""
     new_form = bound if isinstance(bound, PractitionerForm) else PractitionerForm(formdata=None, prefix=NEW_PREFIX)
-    cards = [_card(practitioner, bound, hours_sent) for practitioner in all_practitioners()]
+    cards = [_card(practitioner, bound, bound_for, hours_sent) for practitioner in all_practitioners()]
     return render_template("staff/availability.html", cards=cards, new_form=new_form, bound=bound,
                            hours_sent=hours_sent, hours_hint=HOURS_HINT, time_off_hint=TIME_OFF_HINT,
                            day_words=DAY_WORDS)
@@ -151,7 +152,7 @@ def change_profile(practitioner_id: int):
     practitioner = db.get_or_404(Practitioner, practitioner_id)
     form = ProfileForm(prefix=_profile_prefix(practitioner_id))
     if not form.validate_on_submit():
-        return _render_availability(form)
+        return _render_availability(form, bound_for=practitioner_id)
     practitioner.public_title = " ".join((form.public_title.data or "").split()) or None
     practitioner.bio = (form.bio.data or "").strip() or None
     db.session.commit()
@@ -166,7 +167,7 @@ def add_practitioner_time_off(practitioner_id: int):
     practitioner = db.get_or_404(Practitioner, practitioner_id)
     form = TimeOffForm(prefix=_time_off_prefix(practitioner_id))
     if not form.validate_on_submit():
-        return _render_availability(form)
+        return _render_availability(form, bound_for=practitioner_id)
     time_off = add_time_off(practitioner, form.starts_text(), form.ends_text())
     flash(f"{practitioner.name} is away {describe_time_off(time_off)}.")
     return _back()
