@@ -206,6 +206,7 @@ def test_marking_in_chromium_from_the_agenda_and_undoing_on_the_request_page_wit
     with time_machine.travel(NOW, tick=True):
         with app.app_context():
             create_staff("desk@clinic.test", PASSWORD)
+            db.session.commit()
             avery = make_practitioner("Avery Lee")
             reference = make_appointment_at(avery, NINE, status=AppointmentStatus.CONFIRMED).consultation_request.reference
             make_appointment_at(avery, ELEVEN, status=AppointmentStatus.CONFIRMED)

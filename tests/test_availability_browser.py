@@ -4,6 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
+from booking.extensions import db
 from booking.staff.operations.accounts import create_staff
 from tests.fixtures.staff import set_up_two_step_in_browser
 from tests.factories import make_practitioner
@@ -20,6 +21,7 @@ def test_availability_page_in_chromium_with_axe(browser, live_app):  # noqa: F81
     app, base = live_app
     with app.app_context():
         create_staff("boss@clinic.test", "a long enough passphrase", is_admin=True)
+        db.session.commit()
         make_practitioner("Avery Lee", "mon-fri 09:00-12:00,13:00-17:00")
     context = browser.new_context(viewport=PHONE)  # axe-core runs as page JavaScript; the forms need none
     page = context.new_page()

@@ -11,6 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
+from booking.extensions import db
 from booking.staff.operations.accounts import create_staff
 from tests.conftest import free_port
 from tests.fixtures.staff import set_up_two_step_in_browser
@@ -174,6 +175,7 @@ def test_staff_log_in_triage_a_request_with_axe_on_each_page(browser, live_app):
     app, base = live_app
     with app.app_context():
         create_staff("boss@clinic.test", "a long enough passphrase", is_admin=True)
+        db.session.commit()
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     console_errors = []

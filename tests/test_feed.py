@@ -43,6 +43,7 @@ def feed(clock, app):
             make_appointment_at(sam, datetime(2027, 3, 16, 13)),
         ]
         token = new_feed_token(avery)
+        db.session.commit()
         return token, shown, [a.consultation_request.reference for a in hidden]
 
 
@@ -82,6 +83,7 @@ def test_the_time_of_day_is_right_either_side_of_the_clock_change(app, client, c
         make_appointment_at(avery, datetime(2027, 11, 5, 13))  # Friday before the autumn change
         make_appointment_at(avery, datetime(2027, 11, 8, 14))  # Monday after it
         token = new_feed_token(avery)
+        db.session.commit()
     events = Calendar.from_ical(client.get(f"/staff/feeds/{token}.ics").data).walk("VEVENT")
     assert sorted((e["DTSTART"].dt.date().isoformat(), e["DTSTART"].dt.strftime("%H:%M")) for e in events) == [
         ("2027-11-05", "09:00"), ("2027-11-08", "09:00")]
@@ -94,10 +96,12 @@ def test_a_revoked_or_unknown_token_is_404(app, client, feed):
     with app.app_context():
         avery = db.session.execute(db.select(Practitioner).filter_by(name="Avery Lee")).scalar_one()
         replacement = new_feed_token(avery)
+        db.session.commit()
     assert client.get(f"/staff/feeds/{token}.ics").status_code == 404  # the old address stops working
     assert client.get(f"/staff/feeds/{replacement}.ics").status_code == 200
     with app.app_context():
         revoke_feed_token(db.session.get(Practitioner, avery.id))
+        db.session.commit()
     gone = client.get(f"/staff/feeds/{replacement}.ics")
     assert gone.status_code == 404
     assert "BEGIN:VCALENDAR" not in gone.get_data(as_text=True)

@@ -49,6 +49,7 @@ def seed(app) -> dict[str, str]:
     """
     with app.app_context():
         desk = create_staff(f"desk{next(_names)}@clinic.test", PASSWORD)
+        db.session.commit()
         avery = make_practitioner("Avery Lee")
 
         def request(created, condition, language, **extra):
@@ -276,6 +277,7 @@ def test_numbers_in_chromium_with_axe(browser, live_app):  # noqa: F811
         seed(app)
         with app.app_context():
             create_staff("boss@clinic.test", PASSWORD, is_admin=True)
+            db.session.commit()
         context = browser.new_context(viewport={"width": 360, "height": 740})
         page = context.new_page()
         page.goto(f"{base}/staff/login")

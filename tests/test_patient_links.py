@@ -60,6 +60,7 @@ def test_the_waitlist_link_replayed_after_an_erase_shows_nothing_of_the_next_pat
     assert "Take this time" in client.get(link).get_data(as_text=True)
     with app.app_context():
         erase_request(db.session.get(ConsultationRequest, sam_id), make_staff("desk@clinic.test"))
+        db.session.commit()
     nora = app.test_client()
     sent = nora.post("/consultation", data={**open_form(nora), **valid_answers(
         name="Nora Next", email="nora@example.org", slot="none")})

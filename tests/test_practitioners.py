@@ -139,6 +139,7 @@ def test_two_administrators_adding_the_same_name_at_once_get_one_practitioner(ma
             start.wait()
             try:
                 add_practitioner("Avery Lee", "mon 09:00-12:00")
+                db.session.commit()
                 outcomes.append("added")
             except PractitionerExists:
                 outcomes.append("exists")

@@ -165,6 +165,7 @@ def test_the_agenda_in_chromium_with_axe(browser, live_app):  # noqa: F811
     app, base = live_app
     with app.app_context():
         create_staff("desk@clinic.test", PASSWORD)
+        db.session.commit()
         avery = make_practitioner("Avery Lee")
         reference = make_appointment(local(2027, 3, 15, 9, 0), practitioner=avery).consultation_request.reference
     context = browser.new_context(viewport={"width": 360, "height": 740})

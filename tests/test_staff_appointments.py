@@ -365,6 +365,7 @@ def test_confirm_and_offer_in_chromium_with_axe(browser, live_app):  # noqa: F81
     stand_in_for_manage_page(app)
     with app.app_context():
         create_staff("desk@clinic.test", PASSWORD)
+        db.session.commit()
         practitioner_id = make_practitioner("Avery Lee").id
     first = free_values(app)[0]
     with app.app_context():

@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 import pyotp
 import pytest
 import time_machine
+from sqlalchemy import event
 
 from booking.extensions import db
-from booking.models import StaffUser
+from booking.models import Notification, RecoveryCode, StaffEvent, StaffSession, StaffUser
 from tests.appointment_helpers import send_mail, to
 from tests.fixtures.staff import log_in
 from tests.test_browser import assert_accessible, assert_no_sideways_scroll, browser, live_app  # noqa: F401
@@ -145,6 +146,7 @@ def test_the_set_up_page_in_chromium_is_accessible_and_works_without_javascript(
     app, base = live_app
     with app.app_context():
         invite("new.person@clinic.example", False, make_staff("boss@clinic.test", is_admin=True))
+        db.session.commit()
     send_mail(app.test_cli_runner())  # or the app's own outbox worker, woken by the commit, has sent it
     deadline = time.monotonic() + 20
     while not to(smtp.messages, "new.person@clinic.example"):
@@ -180,3 +182,56 @@ def test_the_set_up_page_in_chromium_is_accessible_and_works_without_javascript(
     expect(page.get_by_role("heading", level=1)).to_have_text(GONE)
     checked(assert_accessible, page, "the spent set-up link page")
     context.close()
+
+
+def _counts(app):
+    with app.app_context():
+        return {table.__name__: db.session.execute(db.select(db.func.count()).select_from(table)).scalar_one()
+                for table in (StaffUser, StaffEvent, Notification, StaffSession, RecoveryCode)}
+
+
+def _cut_power_when(holds):
+    """A before_commit listener that fails the first commit whose session `holds` something; a list says when."""
+    fired = []
+
+    def power_cut(session):
+        if not fired and holds(session):
+            fired.append(True)
+            raise RuntimeError("the database went away at commit")
+
+    return power_cut, fired
+
+
+def test_an_invitation_whose_commit_fails_leaves_neither_the_account_nor_its_email(app, boss):
+    before = _counts(app)
+    power_cut, fired = _cut_power_when(lambda session: any(
+        isinstance(row, StaffUser) and row.email == "new.person@clinic.example"
+        for row in session.identity_map.values()))
+    event.listen(db.session, "before_commit", power_cut)
+    try:
+        sent = boss.post_form("/staff/team", {"email": "new.person@clinic.example"}, page="/staff/team")
+    finally:
+        event.remove(db.session, "before_commit", power_cut)
+    assert fired and sent.status_code == 500  # the server's fault: the error page, and nothing half done
+    assert _counts(app) == before
+    # Once the database is back, the same invitation makes the account and queues its email together.
+    assert boss.post_form("/staff/team", {"email": "new.person@clinic.example"}, page="/staff/team").status_code == 303
+    after = _counts(app)
+    assert (after["StaffUser"], after["Notification"]) == (before["StaffUser"] + 1, before["Notification"] + 1)
+
+
+def test_a_two_step_reset_whose_commit_fails_leaves_the_key_the_sessions_and_no_email(app, boss, desk):
+    desk_id = _account(app, "desk@clinic.test").id
+    before = _counts(app)
+    power_cut, fired = _cut_power_when(lambda session: any(  # flushed already, so not in session.new
+        isinstance(row, StaffEvent) and row.staff_id == desk_id for row in session.identity_map.values()))
+    event.listen(db.session, "before_commit", power_cut)
+    try:
+        sent = boss.post_form(f"/staff/team/{desk_id}/two-step/reset", {}, page="/staff/team")
+    finally:
+        event.remove(db.session, "before_commit", power_cut)
+    assert fired and sent.status_code == 500
+    assert _counts(app) == before
+    account = _account(app, "desk@clinic.test")
+    assert account.has_two_step and not account.awaits_setup
+    assert desk.get("/staff/inbox").status_code == 200  # still signed in: no session was ended

@@ -64,6 +64,7 @@ def test_every_allowed_move_succeeds_and_every_other_is_refused(app, submit):
     submit()
     with app.app_context():
         staff = create_staff("desk@clinic.test", "a long enough password")
+        db.session.commit()
         consultation = db.session.execute(db.select(ConsultationRequest)).scalar_one()
         for start, target in itertools.product(RequestStatus, RequestStatus):
             consultation.status = start
@@ -89,6 +90,7 @@ def test_closing_needs_a_real_reason(app, submit, reason):
     submit()
     with app.app_context():
         staff = create_staff("desk@clinic.test", "a long enough password")
+        db.session.commit()
         consultation = db.session.execute(db.select(ConsultationRequest)).scalar_one()
         with pytest.raises(WorkflowError, match="Choose why the request is being closed."):
             change_status(consultation, "closed", staff, closed_reason=reason)
@@ -116,6 +118,7 @@ def _seed(app):
     assert client.post("/consultation", data={**open_form(client), **valid_answers()}).status_code == 303
     with app.app_context():
         staff = create_staff("desk@clinic.test", "a long enough password")
+        db.session.commit()
         consultation = db.session.execute(db.select(ConsultationRequest)).scalar_one()
         change_status(consultation, "closed", staff, closed_reason="booked")
 

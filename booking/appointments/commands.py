@@ -45,6 +45,7 @@ def add_command(name: str, hours: str, email: str | None) -> None:
         raise click.BadParameter(str(error), param_hint="--hours") from None
     except PractitionerError as error:
         raise click.ClickException(str(error)) from None
+    db.session.commit()
     click.echo(f"Added {practitioner.name}: {practitioner.hours}")
 
 
@@ -58,6 +59,7 @@ def hours_command(name: str, spec: str) -> None:
         set_hours(practitioner, spec)
     except HoursSpecError as error:
         raise click.BadParameter(str(error), param_hint="SPEC") from None
+    db.session.commit()
     click.echo(f"{practitioner.name}: {practitioner.hours}")
 
 
@@ -75,6 +77,7 @@ def time_off_command(name: str, from_: str, to: str | None) -> None:
         time_off = add_time_off(practitioner, from_, to)
     except TimeOffError as error:
         raise click.ClickException(str(error)) from None
+    db.session.commit()
     click.echo(f"{practitioner.name} is away {describe_time_off(time_off)}.")
 
 
@@ -114,6 +117,7 @@ def seed_demo_command() -> None:
             f"{current_app.config['BOOKING_ENV']}."
         )
     practitioner = seed_demo_practitioner()
+    db.session.commit()
     if practitioner is None:
         click.echo("There is already a practitioner: nothing seeded.")
     else:

@@ -1,7 +1,7 @@
 """What administrators change about practitioners, for the command line and /staff/availability alike.
 
-Every change commits and is logged once, by practitioner id: a name is not a secret, but the log
-needs no more than the id.
+Every change is made in the caller's transaction (the view or command commits once) and is logged once, by
+practitioner id: a name is not a secret, but the log needs no more than the id.
 """
 
 import secrets
@@ -72,7 +72,7 @@ def add_practitioner(name: str, hours: str, email: str | None = None) -> Practit
                                 active=True)
     db.session.add(practitioner)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise PractitionerExists(f'there is already a practitioner named "{practitioner.name}"') from None
@@ -83,7 +83,6 @@ def add_practitioner(name: str, hours: str, email: str | None = None) -> Practit
 def set_hours(practitioner: Practitioner, spec: str) -> Practitioner:
     """New weekly hours; times already held stay held, only what is offered next changes."""
     practitioner.hours = canonical_hours(spec)
-    db.session.commit()
     current_app.logger.info("Hours of practitioner %s changed", practitioner.id)
     return practitioner
 
@@ -94,7 +93,7 @@ def add_time_off(practitioner: Practitioner, from_text: str, to_text: str | None
     time_off = TimeOff(practitioner=practitioner, starts_at=starts_at.replace(tzinfo=None),
                        ends_at=ends_at.replace(tzinfo=None))
     db.session.add(time_off)
-    db.session.commit()
+    db.session.flush()  # its id, for the log and the caller
     current_app.logger.info("Time off %s added for practitioner %s", time_off.id, practitioner.id)
     return time_off
 
@@ -104,7 +103,6 @@ def remove_time_off(practitioner: Practitioner, time_off_id: int) -> bool:
     removed = db.session.execute(
         db.delete(TimeOff).where(TimeOff.id == time_off_id, TimeOff.practitioner_id == practitioner.id)
     ).rowcount
-    db.session.commit()
     db.session.expire(practitioner, ["time_off"])
     if removed:
         current_app.logger.info("Time off %s removed for practitioner %s", time_off_id, practitioner.id)
@@ -114,7 +112,6 @@ def remove_time_off(practitioner: Practitioner, time_off_id: int) -> bool:
 def set_active(practitioner: Practitioner, active: bool) -> Practitioner:
     """An inactive practitioner offers no new times; held times stay for staff to move or release."""
     practitioner.active = active
-    db.session.commit()
     current_app.logger.info("Practitioner %s %s", practitioner.id, "activated" if active else "deactivated")
     return practitioner
 
@@ -122,14 +119,12 @@ def set_active(practitioner: Practitioner, active: bool) -> Practitioner:
 def new_feed_token(practitioner: Practitioner) -> str:
     """A fresh secret for the private calendar feed; any earlier feed URL stops working."""
     practitioner.feed_token = secrets.token_urlsafe(32)
-    db.session.commit()
     current_app.logger.info("Calendar feed of practitioner %s given a new address", practitioner.id)
     return practitioner.feed_token
 
 
 def revoke_feed_token(practitioner: Practitioner) -> None:
     practitioner.feed_token = None
-    db.session.commit()
     current_app.logger.info("Calendar feed of practitioner %s revoked", practitioner.id)
 
 
@@ -178,7 +173,7 @@ def _is_midnight(day: date, stored: datetime) -> bool:
 def seed_demo_practitioner() -> Practitioner | None:
     """Development only: with no practitioner at all, one "Demo therapist" so `make run` shows times.
 
-    None when there is already a practitioner (or another process seeded one first).
+    None when there is already a practitioner (or another process seeded one first). The caller commits.
     """
     if db.session.execute(db.select(Practitioner.id).limit(1)).first() is not None:
         return None

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from booking.extensions import db
 from booking.models import StaffUser
+from booking.outbox.admin import delete_copies
 from booking.staff.forms import PASSWORD_MIN
 from booking.staff.operations.accounts import StaffExists, create_staff
 from booking.staff.operations.erasure import purge_expired_requests
@@ -38,6 +39,7 @@ def create_staff_command(email: str, admin: bool, password_stdin: bool) -> None:
         staff = create_staff(email, password, admin)
     except StaffExists:
         raise click.ClickException(f"There is already a staff account for {email}.") from None
+    db.session.commit()
     click.echo(f"Created {'administrator' if admin else 'staff'} account {staff.email}.")
 
 
@@ -47,10 +49,14 @@ def purge_command() -> None:
     """Delete every request with no activity for RETENTION_DAYS, whatever its status, with its emails and history,
     and every staff session past its limits."""
     days = current_app.config["RETENTION_DAYS"]
-    references = purge_expired_requests(days)
+    references, copies = purge_expired_requests(days)
+    db.session.commit()
+    delete_copies(copies)  # files no rollback brings back: only once the rows are surely gone
     fold_write_ahead_log()  # the purged rows leave the -wal file too
     click.echo(f"Purged {len(references)} request(s) with no activity in the last {days} days.")
-    click.echo(f"Deleted {sweep_expired_sessions()} expired staff session(s).")
+    swept = sweep_expired_sessions()
+    db.session.commit()
+    click.echo(f"Deleted {swept} expired staff session(s).")
 
 
 @click.command("reset-two-step")
@@ -64,4 +70,5 @@ def reset_two_step_command(email: str) -> None:
     if staff is None:
         raise click.ClickException(f"There is no staff account for {email}.")
     reset_two_step(staff, by=None)
+    db.session.commit()
     click.echo(f"Two-step sign-in reset for {staff.email}: they set it up again at their next sign-in.")

@@ -32,12 +32,12 @@ class StaffExists(ValueError):
 
 
 def create_staff(email: str, password: str, is_admin: bool = False) -> StaffUser:
-    """The one place a staff account is made, for the CLI and the team page alike."""
+    """The one place a staff account is made; the caller commits. The unique email refuses a second one."""
     staff = StaffUser(email=email.strip().lower(), is_admin=is_admin)
     staff.set_password(password)
     db.session.add(staff)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise StaffExists(staff.email) from None
@@ -46,7 +46,9 @@ def create_staff(email: str, password: str, is_admin: bool = False) -> StaffUser
 
 
 def staff_for_password(email: str, password: str) -> StaffUser | None:
-    """The enabled account with this email and password; the hash runs even for an unknown email."""
+    """The enabled account with this email and password; the hash runs even for an unknown email.
+
+    An old-cost hash is replaced, saved with the caller's commit."""
     staff = db.session.execute(db.select(StaffUser).filter_by(email=email)).scalar_one_or_none()
     if staff is None:
         check_password_hash(_dummy_hash(password_method()), password)
@@ -55,12 +57,10 @@ def staff_for_password(email: str, password: str) -> StaffUser | None:
         return None
     if staff.password_needs_rehash:
         staff.set_password(password)
-        db.session.commit()
     return staff
 
 
 def note_sign_in(staff: StaffUser) -> None:
-    """Both steps done: the team page shows when, the log says who."""
+    """Both steps done: the team page shows when, the log says who; the caller commits."""
     staff.last_login_at = utcnow()
-    db.session.commit()
     current_app.logger.info("Staff %s logged in", staff.id)

@@ -30,9 +30,8 @@ class Attempt:
     row_id: int
 
     def succeeded(self) -> None:
-        """A right password or code is not a failure: it leaves the counts as they were."""
+        """A right password or code is not a failure: it leaves the counts as they were (with the caller's commit)."""
         db.session.execute(db.delete(SignInFailure).where(SignInFailure.id == self.row_id))
-        db.session.commit()
 
 
 def _limits() -> list[tuple[str, int, timedelta]]:
@@ -58,7 +57,7 @@ def begin_attempt(account: str, device: str | None = None) -> Attempt:
     db.session.execute(db.delete(SignInFailure).where(SignInFailure.at < now - longest))
     row = SignInFailure(account=account, address=address, at=now, device=device)
     db.session.add(row)
-    db.session.commit()
+    db.session.commit()  # the point: counted before the counts are read, and even if the request then fails
     if device is not None:  # one of the owner's own browsers: only its own failures count against it
         matching = {"account_address": and_(SignInFailure.account == account, SignInFailure.device == device)}
     else:
@@ -77,6 +76,7 @@ def begin_attempt(account: str, device: str | None = None) -> Attempt:
         ).scalar_one()
         if count > amount:
             Attempt(row.id).succeeded()  # a refused attempt was never tried, so it does not count
+            db.session.commit()  # the point: the 429 that follows commits nothing, and the row must go
             current_app.logger.info("Sign-in refused: too many failures (%s)", scope.replace("_", " and "))
             raise TooManyAttempts(scope)
     return Attempt(row.id)

@@ -1,5 +1,9 @@
 """A request erased on the patient's demand, or purged after RETENTION_DAYS without activity: with its emails
-and its history."""
+and its history.
+
+The rows go in the caller's transaction. The .eml copies of its emails are files, which no rollback brings
+back: the caller removes them with delete_copies() only after its commit, from the message ids returned here.
+"""
 
 from datetime import timedelta
 
@@ -7,23 +11,25 @@ from flask import current_app
 
 from booking.extensions import db
 from booking.models import ConsultationRequest, RequestEvent, StaffUser, utcnow
-from booking.outbox.admin import delete_copies
 
 
-def erase_request(consultation: ConsultationRequest, staff: StaffUser) -> None:
-    """Erase one request on the patient's demand: the request, its emails and its history."""
+def erase_request(consultation: ConsultationRequest, staff: StaffUser) -> list[str]:
+    """Erase one request on the patient's demand: the request, its emails and its history.
+
+    Returns the message ids whose copies the caller deletes after its commit."""
     reference = consultation.reference
     message_ids = [notification.message_id for notification in consultation.notifications]
     db.session.delete(consultation)
-    db.session.commit()
-    delete_copies(message_ids)
+    db.session.flush()
     current_app.logger.info("Request %s erased on request by staff %s", reference, staff.id)
+    return message_ids
 
 
-def purge_expired_requests(retention_days: int) -> list[str]:
+def purge_expired_requests(retention_days: int) -> tuple[list[str], list[str]]:
     """Delete every request with no activity for retention_days, whatever its status, with its emails and history.
 
-    Activity is the request arriving, and any status change or note after it.
+    Activity is the request arriving, and any status change or note after it. Returns the purged references,
+    and the message ids whose copies the caller deletes after its commit.
     """
     cutoff = utcnow() - timedelta(days=retention_days)
     recent_activity = (
@@ -38,8 +44,7 @@ def purge_expired_requests(retention_days: int) -> list[str]:
     message_ids = [n.message_id for consultation in expired for n in consultation.notifications]
     for consultation in expired:
         db.session.delete(consultation)
-    db.session.commit()
-    delete_copies(message_ids)
+    db.session.flush()
     for reference in references:
         current_app.logger.info("Request %s purged after the retention period", reference)
-    return references
+    return references, message_ids

@@ -44,7 +44,7 @@ def send_setup_link(staff: StaffUser, reason: str) -> None:
 
 
 def invite(email: str, is_admin: bool, by: StaffUser) -> StaffUser:
-    """A new account with no password, and its owner's invitation queued; committed here, as create_staff does."""
+    """A new account with no password, and its owner's invitation queued; the caller commits both at once."""
     staff = StaffUser(email=email.strip().lower(), is_admin=is_admin, password_hash=NO_PASSWORD)
     db.session.add(staff)
     try:
@@ -53,20 +53,20 @@ def invite(email: str, is_admin: bool, by: StaffUser) -> StaffUser:
         db.session.rollback()
         raise StaffExists(staff.email) from None
     send_setup_link(staff, "invite")
-    db.session.commit()
     current_app.logger.info("Staff account %s invited by staff %s (admin: %s)", staff.id, by.id, is_admin)
     return staff
 
 
 def reset_by_link(staff: StaffUser, by: StaffUser) -> None:
-    """Lost phone: the key, recovery codes and sessions go; the account is closed until its owner uses the new link."""
+    """Lost phone: the key, recovery codes and sessions go; the account is closed until its owner uses the new link.
+
+    The history line, the link's email and the ended sessions are the caller's one commit."""
     staff.totp_secret = None
     staff.totp_confirmed_at = None
     staff.totp_last_step = None
     db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.staff_id == staff.id))
     db.session.add(StaffEvent(staff_id=staff.id, by_id=by.id, action=StaffAction.TWO_STEP_RESET))
     send_setup_link(staff, "reset")
-    db.session.commit()
     end_all_sessions(staff.id)
     current_app.logger.info("Two-step sign-in of staff %s reset by staff %s; set-up link sent", staff.id, by.id)
 
@@ -91,8 +91,9 @@ def finish_setup(staff: StaffUser, token: str, password: str, code: str) -> list
     """The owner's password and first code: the link is spent, the account opens; returns the recovery codes.
 
     None when the link was spent meanwhile or the code does not match (then nothing changes). The link is
-    spent by one conditional UPDATE, so of two tabs posting at once only one sets a password; the accepted
-    code commits the spending, the password and the two-step set-up together.
+    spent by one conditional UPDATE, so of two tabs posting at once only one sets a password; the caller's
+    commit keeps the spending, the password and the two-step set-up together. A refusal rolls back what this
+    began, so a later commit cannot spend the link.
     """
     spent = db.session.execute(
         db.update(StaffUser).where(StaffUser.id == staff.id, StaffUser.setup_token_hash == link_hash(token))

@@ -1,5 +1,9 @@
 """Server-side staff sessions: the cookie carries a random token; the database says whether it still counts.
 
+Starting, verifying and ending sessions change rows in the caller's transaction; the view commits. Only reading
+the cookie commits by itself (an expired record deleted, activity noted), since a page that only reads commits
+nothing.
+
 Ending a session deletes its row, so a copied cookie dies with it. Sessions end after
 PERMANENT_SESSION_LIFETIME without activity (STAFF_SESSION_HOURS) and STAFF_SESSION_MAX_HOURS after sign-in.
 """
@@ -25,7 +29,7 @@ def _hash(token: str) -> str:
 
 
 def start_session(staff: StaffUser, verified: bool) -> StaffSession:
-    """A new record for this browser, replacing whatever it carried (no session fixation)."""
+    """A new record for this browser, replacing whatever it carried (no session fixation); the caller commits."""
     end_this_session()
     token = secrets.token_urlsafe(32)
     now = utcnow()
@@ -35,7 +39,6 @@ def start_session(staff: StaffUser, verified: bool) -> StaffSession:
         user_agent=request.user_agent.string[:USER_AGENT_MAX],
     )
     db.session.add(record)
-    db.session.commit()
     session.clear()
     session[COOKIE_KEY] = token
     session.permanent = True  # the browser forgets it after the idle limit too
@@ -50,7 +53,6 @@ def verify_session(record: StaffSession) -> None:
     token = secrets.token_urlsafe(32)
     record.token_hash = _hash(token)
     record.verified_at = record.created_at = record.last_seen_at = now
-    db.session.commit()
     session[COOKIE_KEY] = token
 
 
@@ -93,7 +95,7 @@ def session_from_cookie() -> StaffSession | None:
     now = utcnow()
     if _expired(record, now) or not record.staff.enabled:
         db.session.delete(record)
-        db.session.commit()
+        db.session.commit()  # the point: read at the start of any page, most of which commit nothing
         return None
     _touch(record, now)
     g.staff_session = record
@@ -105,7 +107,7 @@ def _touch(record: StaffSession, now) -> None:
     idle = current_app.config["PERMANENT_SESSION_LIFETIME"]
     if now - record.last_seen_at >= min(timedelta(minutes=1), idle / 4):
         record.last_seen_at = now
-        db.session.commit()
+        db.session.commit()  # the point: the idle limit counts from here, and most pages commit nothing
 
 
 def signed_in_staff() -> StaffUser | None:
@@ -117,18 +119,17 @@ def signed_in_staff() -> StaffUser | None:
 
 
 def end_this_session() -> None:
+    """This browser's record goes (with the caller's commit) and the cookie forgets its token."""
     token = session.get(COOKIE_KEY)
     if isinstance(token, str):
         db.session.execute(db.delete(StaffSession).where(StaffSession.token_hash == _hash(token)))
-        db.session.commit()
     session.pop(COOKIE_KEY, None)
     g.pop("staff_session", None)
 
 
 def end_all_sessions(staff_id: int) -> int:
-    """Every browser this person is signed in on is signed out at its next request."""
+    """Every browser this person is signed in on is signed out at its next request (after the caller's commit)."""
     ended = db.session.execute(db.delete(StaffSession).where(StaffSession.staff_id == staff_id)).rowcount
-    db.session.commit()
     return ended
 
 
@@ -137,7 +138,6 @@ def end_one_session(staff_id: int, session_id: int) -> bool:
     ended = db.session.execute(
         db.delete(StaffSession).where(StaffSession.id == session_id, StaffSession.staff_id == staff_id)
     ).rowcount
-    db.session.commit()
     return ended == 1
 
 
@@ -149,7 +149,6 @@ def sweep_expired_sessions() -> int:
         StaffSession.last_seen_at < cut.idle,
         StaffSession.created_at < cut.signed_in,
     ))).rowcount
-    db.session.commit()
     return ended
 
 

@@ -82,14 +82,14 @@ def secret_of(staff: StaffUser) -> str | None:
 
 
 def pending_secret(staff: StaffUser) -> str:
-    """The key being set up; the same one until confirmed, so reloading the page keeps the scanned QR valid."""
+    """The key being set up; the same one until confirmed, so reloading the page keeps the scanned QR valid
+    (a new key is kept by the caller's commit, before the page shows it)."""
     secret = None if staff.has_two_step else secret_of(staff)
     if secret is None:
         secret = pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
         staff.totp_secret = encrypt_secret(secret)
         staff.totp_confirmed_at = None
         staff.totp_last_step = None
-        db.session.commit()
     return secret
 
 
@@ -111,7 +111,10 @@ def _current_step() -> int:
 
 
 def accept_code(staff: StaffUser, code: str) -> bool:
-    """A code from this step or the one either side, never one already used (nor one older than it)."""
+    """A code from this step or the one either side, never one already used (nor one older than it).
+
+    The UPDATE that records the step is the check: a second request with the same code waits for this one's
+    transaction (the caller's commit) and then matches nothing."""
     secret = secret_of(staff)
     code = re.sub(r"\s", "", code)
     if secret is None or not re.fullmatch(r"\d{6}", code):
@@ -126,7 +129,6 @@ def accept_code(staff: StaffUser, code: str) -> bool:
                        or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step))
                 .values(totp_last_step=step)
             ).rowcount
-            db.session.commit()
             db.session.refresh(staff)
             return claimed == 1
     return False
@@ -154,7 +156,6 @@ def _new_recovery_codes(staff: StaffUser) -> list[str]:
         raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(16))
         codes.append("-".join(raw[i:i + 4] for i in range(0, 16, 4)))
         db.session.add(RecoveryCode(staff_id=staff.id, code_hash=_hash_recovery(raw)))
-    db.session.commit()
     return codes
 
 
@@ -168,7 +169,6 @@ def use_recovery_code(staff: StaffUser, code: str) -> bool:
                RecoveryCode.used_at.is_(None))
         .values(used_at=utcnow())
     ).rowcount
-    db.session.commit()
     if used:
         current_app.logger.info("Staff %s signed in with a recovery code", staff.id)
     return used == 1
@@ -182,13 +182,13 @@ def recovery_codes_left(staff: StaffUser) -> int:
 
 
 def reset_two_step(staff: StaffUser, by: StaffUser | None) -> None:
-    """Lost phone: the key and recovery codes go, and the person sets up again at the next sign-in."""
+    """Lost phone: the key, recovery codes and sessions go, and the person sets up again at the next sign-in;
+    the caller commits."""
     staff.totp_secret = None
     staff.totp_confirmed_at = None
     staff.totp_last_step = None
     db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.staff_id == staff.id))
     db.session.add(StaffEvent(staff_id=staff.id, by_id=by.id if by else None, action=StaffAction.TWO_STEP_RESET))
-    db.session.commit()
     end_all_sessions(staff.id)
     current_app.logger.info("Two-step sign-in of staff %s reset by %s", staff.id,
                             f"staff {by.id}" if by else "the operator")

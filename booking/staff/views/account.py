@@ -38,8 +38,10 @@ def counted_attempt(account: str):
 
 
 def signed_in(staff: StaffUser, next_path: str | None):
-    """Note the sign-in, trust this browser for the account, and go where the person was heading."""
+    """Note the sign-in, commit the sign-in's changes, trust this browser for the account, and go where the
+    person was heading."""
     note_sign_in(staff)
+    db.session.commit()
     return remember_device(redirect(safe_next(next_path), 303), staff.email)
 
 
@@ -56,6 +58,7 @@ def login():
         attempt = counted_attempt(email)
         staff = staff_for_password(email, form.password.data)
         if staff is not None and staff.awaits_setup:  # told only to whoever knows the password
+            db.session.commit()  # a password hash made again at today's cost is kept
             return render_template("staff/login.html", form=form, error=AWAITS_SETUP), 200, {"Cache-Control": "no-store"}
         if staff is not None:
             attempt.succeeded()
@@ -63,6 +66,7 @@ def login():
             start_session(staff, verified=not needs_code)
             if not needs_code:
                 return signed_in(staff, form.next.data)
+            db.session.commit()
             step = SECOND_STEP if staff.has_two_step else SET_UP
             return redirect(url_for(step, next=form.next.data or None), 303)
         error = WRONG_LOGIN
@@ -76,6 +80,7 @@ def login():
 def logout():
     current_app.logger.info("Staff %s logged out", current_user.id)
     end_this_session()  # the record goes, so a copy of the cookie is worth nothing
+    db.session.commit()
     session.clear()
     flash("You have logged out.")
     return redirect(url_for("staff.login"), 303)
@@ -90,9 +95,9 @@ def change_password():
         else:
             staff = signed_in_staff()
             staff.set_password(form.new_password.data)
-            db.session.commit()
             end_all_sessions(staff.id)
             start_session(staff, verified=True)  # this browser carries on; every other one is signed out
+            db.session.commit()
             current_app.logger.info("Staff %s changed their password", staff.id)
             flash("Your password has been changed. You are signed out everywhere else.")
             return redirect(url_for("staff.inbox"), 303)

@@ -115,6 +115,7 @@ def add_practitioner_view():
         except PractitionerExists:
             form.name.errors.append("There is already a practitioner with that name.")
         else:
+            db.session.commit()
             flash(f"{practitioner.name} added. Their times are offered to patients from now on.")
             return _back()
     return _render_availability(form)
@@ -141,6 +142,7 @@ def change_hours(practitioner_id: int):
         return _render_availability(hours_sent={"practitioner_id": practitioner_id, "rows": rows,
                                                 "error": sentence(str(error))})
     set_hours(practitioner, spec)
+    db.session.commit()
     flash(f"{practitioner.name}'s hours are now {practitioner.hours}.")
     return _back()
 
@@ -169,6 +171,7 @@ def add_practitioner_time_off(practitioner_id: int):
     if not form.validate_on_submit():
         return _render_availability(form, bound_for=practitioner_id)
     time_off = add_time_off(practitioner, form.starts_text(), form.ends_text())
+    db.session.commit()
     flash(f"{practitioner.name} is away {describe_time_off(time_off)}.")
     return _back()
 
@@ -177,7 +180,9 @@ def add_practitioner_time_off(practitioner_id: int):
 @admin_required
 def remove_practitioner_time_off(practitioner_id: int, time_off_id: int):
     practitioner = db.get_or_404(Practitioner, practitioner_id)
-    if remove_time_off(practitioner, time_off_id):
+    removed = remove_time_off(practitioner, time_off_id)
+    db.session.commit()
+    if removed:
         flash(f"Time off removed for {practitioner.name}.")
     else:
         flash("That time off was already removed.")
@@ -192,6 +197,7 @@ def toggle_practitioner(practitioner_id: int):
         flash(NOT_CONFIRMED)
         return _back()
     set_active(practitioner, not practitioner.active)
+    db.session.commit()
     if practitioner.active:
         flash(f"{practitioner.name} is active: their times are offered again.")
     else:
@@ -204,6 +210,7 @@ def toggle_practitioner(practitioner_id: int):
 def create_feed(practitioner_id: int):
     practitioner = db.get_or_404(Practitioner, practitioner_id)
     new_feed_token(practitioner)
+    db.session.commit()
     flash(f"New calendar feed address for {practitioner.name}. Any earlier address no longer works.")
     return _back()
 
@@ -216,6 +223,7 @@ def revoke_feed(practitioner_id: int):
         flash(NOT_CONFIRMED)
         return _back()
     revoke_feed_token(practitioner)
+    db.session.commit()
     flash(f"{practitioner.name}'s calendar feed is revoked: its address no longer works.")
     return _back()
 

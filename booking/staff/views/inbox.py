@@ -16,6 +16,7 @@ from booking.lifecycle import operations
 from booking.lifecycle.operations import NotAllowed, by_staff
 from booking.lifecycle.workflow import WorkflowError, age, is_overdue
 from booking.models import ConsultationRequest, utcnow
+from booking.outbox.admin import delete_copies
 from booking.staff.forms import EraseForm, NoteForm, StatusForm
 from booking.staff.guard import admin_required, bp
 from booking.staff.operations.erasure import erase_request
@@ -143,7 +144,9 @@ def erase(reference: str):
     consultation = _request_or_404(reference)
     form = EraseForm()
     if form.validate_on_submit() and form.confirm_reference.data.strip().upper() == consultation.reference:
-        erase_request(consultation, current_user)
+        copies = erase_request(consultation, current_user)
+        db.session.commit()
+        delete_copies(copies)  # files no rollback brings back: only once the rows are surely gone
         fold_write_ahead_log()  # the erased rows leave the -wal file too
         flash(f"Request {reference} and everything about it has been erased.")
         return redirect(url_for("staff.inbox"), 303)

@@ -3,6 +3,7 @@
 from flask import current_app, flash, g, redirect, render_template, session, url_for
 from flask_login import current_user
 
+from booking.extensions import db
 from booking.staff.guard import bp
 from booking.staff.operations.sessions import active_sessions, end_one_session
 
@@ -17,7 +18,9 @@ def sessions():
 @bp.post("/sessions/<int:session_id>/end")
 def end_session(session_id: int):
     ending_this_one = session_id == g.staff_session.id
-    if end_one_session(current_user.id, session_id):
+    ended = end_one_session(current_user.id, session_id)
+    db.session.commit()
+    if ended:
         if ending_this_one:
             session.clear()
             flash("You have logged out.")

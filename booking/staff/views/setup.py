@@ -3,6 +3,7 @@ turns on two-step sign-in, with no one signed in. GET shows; only the POST spend
 
 from flask import abort, make_response, redirect, render_template, url_for
 
+from booking.extensions import db
 from booking.staff.forms import AccountSetUpForm
 from booking.staff.guard import bp
 from booking.staff.operations.invitations import finish_setup, setup_key, staff_for_link
@@ -27,11 +28,13 @@ def set_up_account(token: str):
     if form.validate_on_submit():
         codes = finish_setup(staff, token, form.password.data, form.code.data)
         if codes is not None:
+            db.session.commit()
             return render_template("staff/recovery_codes.html", codes=codes, next=url_for("staff.login"))
         staff = staff_for_link(token)
         if staff is None:  # spent by another tab meanwhile
             return redirect(url_for("staff.set_up_account", token=token), 303)
         form.code.errors.append(WRONG_CODE)
     secret = setup_key(staff)
+    db.session.commit()  # a key just made is kept before the page shows it, so a reload shows the same one
     return render_template("staff/account_setup.html", form=form, token=token, qr=qr_svg(staff, secret),
                            key=key_in_groups(secret), email=staff.email)

@@ -40,6 +40,7 @@ def add_staff():
         except StaffExists:
             form.email.errors.append("There is already an account with that email address.")
         else:
+            db.session.commit()  # the account, its history and its invitation email, or none of them
             hours = current_app.config["STAFF_INVITE_HOURS"]
             flash(f"Invitation sent to {staff.email}. Their link works once, for {hours} hours: they choose "
                   "their own password and set up two-step sign-in.")
@@ -59,9 +60,9 @@ def toggle_staff(staff_id: int):
         staff.enabled = not staff.enabled
         action = StaffAction.ENABLED if staff.enabled else StaffAction.DISABLED
         db.session.add(StaffEvent(staff_id=staff.id, by_id=current_user.id, action=action))
-        db.session.commit()
         if not staff.enabled:
             end_all_sessions(staff.id)  # signed out everywhere now, not at the session's end
+        db.session.commit()
         state = "enabled" if staff.enabled else "disabled"
         current_app.logger.info("Staff account %s %s by staff %s", staff.id, state, current_user.id)
         flash(f"{staff.email} is now {state}.")
@@ -77,6 +78,7 @@ def reset_staff_two_step(staff_id: int):
         flash("Ask another administrator to reset your own two-step sign-in.")
     else:
         reset_by_link(staff, by=signed_in_staff())
+        db.session.commit()
         flash(f"Two-step sign-in reset for {staff.email}: they are emailed a one-time link to set it up again, "
               "and cannot sign in until they use it.")
     return redirect(url_for("staff.team"), 303)

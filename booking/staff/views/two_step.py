@@ -2,6 +2,7 @@
 
 from flask import current_app, flash, g, make_response, redirect, render_template, request, url_for
 
+from booking.extensions import db
 from booking.staff.forms import SecondStepForm, SetUpForm
 from booking.staff.guard import bp
 from booking.staff.operations.accounts import note_sign_in
@@ -56,10 +57,12 @@ def two_step_setup():
             attempt.succeeded()
             verify_session(record)
             note_sign_in(staff)
+            db.session.commit()
             page = make_response(render_template("staff/recovery_codes.html", codes=codes,
                                                  next=safe_next(form.next.data)))
             return remember_device(page, staff.email)
         form.code.errors.append("That code does not match. Check the key was entered exactly, "
                                 "then enter the code your app shows now.")
+    db.session.commit()  # a key just made is kept before the page shows it, so a reload shows the same one
     return render_template("staff/two_step_setup.html", form=form, qr=qr_svg(staff, secret),
                            key=key_in_groups(secret), email=staff.email)
