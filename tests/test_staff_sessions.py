@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import time_machine
+from sqlalchemy import event
 
 from booking.extensions import db
 from booking.models import StaffSession, StaffUser
@@ -104,6 +105,37 @@ def test_changing_your_password_or_being_disabled_ends_every_session(app, staff,
     with app.app_context():
         assert db.session.execute(db.select(StaffSession).filter_by(staff_id=desk_id)).scalars().all() == []
     assert laptop.get("/staff").status_code == 302
+
+
+def test_a_password_change_whose_commit_fails_changes_nothing_and_ends_no_session(app, staff):
+    """The new password, the ended sessions and this browser's new one are one commit: a failed one leaves none."""
+    laptop, phone = app.test_client(), app.test_client()
+    log_in(laptop, "desk@clinic.test")
+    log_in(phone, "desk@clinic.test")
+    fired = []
+
+    def power_cut(session):
+        """The commit that starts the browser's new session fails."""
+        if not fired and any(isinstance(row, StaffSession) for row in session.new):
+            fired.append(True)
+            raise RuntimeError("the database went away at commit")
+
+    event.listen(db.session, "before_commit", power_cut)
+    try:
+        changed = laptop.post_form("/staff/password", {"current_password": PASSWORD,
+                                                       "new_password": "brand new passphrase",
+                                                       "confirm_password": "brand new passphrase"})
+    finally:
+        event.remove(db.session, "before_commit", power_cut)
+    assert fired and changed.status_code == 500
+    assert phone.get("/staff").status_code == 200  # the other browser was not signed out
+    with app.app_context():
+        desk = db.session.execute(db.select(StaffUser).filter_by(email="desk@clinic.test")).scalar_one()
+        assert desk.check_password(PASSWORD)
+        assert len(db.session.execute(db.select(StaffSession).filter_by(staff_id=desk.id)).scalars().all()) == 2
+    # The failing browser's cookie already named its new session, which was never kept: it signs in again,
+    # with the password it had.
+    assert log_in(laptop, "desk@clinic.test").status_code == 303
 
 
 def test_a_half_signed_in_browser_reaches_nothing_but_the_code_page(app, staff):
