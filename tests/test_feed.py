@@ -96,11 +96,12 @@ def test_a_revoked_or_unknown_token_is_404(app, client, feed):
     with app.app_context():
         avery = db.session.execute(db.select(Practitioner).filter_by(name="Avery Lee")).scalar_one()
         replacement = new_feed_token(avery)
+        avery_id = avery.id
         db.session.commit()
     assert client.get(f"/staff/feeds/{token}.ics").status_code == 404  # the old address stops working
     assert client.get(f"/staff/feeds/{replacement}.ics").status_code == 200
     with app.app_context():
-        revoke_feed_token(db.session.get(Practitioner, avery.id))
+        revoke_feed_token(db.session.get(Practitioner, avery_id))
         db.session.commit()
     gone = client.get(f"/staff/feeds/{replacement}.ics")
     assert gone.status_code == 404
