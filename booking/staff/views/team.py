@@ -40,7 +40,7 @@ def add_staff():
         except StaffExists:
             form.email.errors.append("There is already an account with that email address.")
         else:
-            db.session.commit()  # the account, its history and its invitation email, or none of them
+            db.session.commit()  # the account and its invitation email, or neither
             hours = current_app.config["STAFF_INVITE_HOURS"]
             flash(f"Invitation sent to {staff.email}. Their link works once, for {hours} hours: they choose "
                   "their own password and set up two-step sign-in.")
