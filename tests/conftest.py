@@ -6,12 +6,15 @@
 - tests.fixtures.app       make_app(**config), app, client (a FormClient), runner
 - tests.fixtures.staff     staff, desk, boss, reference; log_in(client, email, ...)
 - tests.fixtures.browser   chromium (session): one real Chromium; test_browser.py's `browser` hands it out
+- tests.fixtures.servers   operator_env; flask(env, ...), gunicorn(env, ...), start_mail_worker, wait_for:
+                           operator commands and servers as real processes
 
 Rows to work on come from tests/factories.py (make_request, make_staff, make_notification).
 """
 
 import inspect
 import re
+import sys
 
 import pytest
 
@@ -23,7 +26,7 @@ from tests.fixtures.app import make_app  # noqa: E402, F401  (make_app(tmp_path,
 from tests.fixtures.smtp import SmtpServer, free_port  # noqa: E402, F401  (imported by benchmarks and tests)
 
 pytest_plugins = ["tests.fixtures.smtp", "tests.fixtures.postgres", "tests.fixtures.redis", "tests.fixtures.app",
-                  "tests.fixtures.staff", "tests.fixtures.browser"]
+                  "tests.fixtures.staff", "tests.fixtures.browser", "tests.fixtures.servers"]
 
 
 def open_form(client) -> dict:
@@ -69,12 +72,14 @@ def submit(client):
 # redis, gunicorn, a flask command, wrk): through one of these fixtures, or by code in its module that runs
 # subprocess. Found from the code at collection, so a new test is marked without anyone remembering to.
 SLOW_FIXTURES = {"browser", "chromium", "live_app", "live_server", "postgres", "postgres_template", "postgres_url",
-                 "empty_postgres_url", "redis_server", "redis_url"}
+                 "empty_postgres_url", "redis_server", "redis_url", "operator_env"}
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 
 
 def _runs_a_process(function, module, seen: set) -> bool:
-    """Does this function, or a function of its module it calls (at any depth), use subprocess?"""
+    """Does this function, or a function of the tests it calls (at any depth), use subprocess?
+
+    Followed: what its module defines or imports from tests/ (tests/fixtures/servers.py's helpers)."""
     if function in seen:
         return False
     seen.add(function)
@@ -86,9 +91,9 @@ def _runs_a_process(function, module, seen: set) -> bool:
         return True
     for name in _CALLED.findall(source):
         called = getattr(module, name, None)
-        if inspect.isfunction(called) and called.__module__ == module.__name__:
-            if _runs_a_process(called, module, seen):
-                return True
+        if inspect.isfunction(called) and called.__module__.startswith("tests") and \
+                _runs_a_process(called, sys.modules[called.__module__], seen):
+            return True
     return False
 
 
