@@ -118,7 +118,28 @@ def _is_slow(item) -> bool:
     return False
 
 
+# `make test` runs each file whole on one of two workers (--dist loadfile), in the order collected
+# (--no-loadscope-reorder; xdist would otherwise send files with the most tests first, and the long ones, which
+# have few tests, last). The longest files first, then the other slow ones, then the quick ones: the many short
+# files fill the end, so no core sits idle while a long file that started last runs alone. A file missing here
+# only runs later; the order changes nothing else.
+LONGEST_FIRST = ("test_bench_tools.py", "test_mail_worker.py", "test_browser_booking.py", "test_booking_race.py",
+                 "test_wheel.py", "test_multi_server_proof.py", "test_practitioners.py", "test_browser.py",
+                 "test_consent_browser.py", "test_operations.py", "test_shared_rate_limits.py")
+
+
+def _run_order(item) -> tuple[int, int]:
+    name = item.path.name
+    if name in LONGEST_FIRST:
+        return 0, LONGEST_FIRST.index(name)
+    return (1 if item.get_closest_marker("slow") else 2), 0
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if isinstance(item, pytest.Function) and item.get_closest_marker("slow") is None and _is_slow(item):
             item.add_marker(pytest.mark.slow)
+    files: dict = {}
+    for item in items:  # a file's place is that of its slowest kind of test; its own order is kept
+        files[item.path] = min(files.get(item.path, (3, 0)), _run_order(item))
+    items.sort(key=lambda item: files[item.path])
