@@ -69,15 +69,17 @@ run: setup
 		--access-logformat $(ACCESS_LOG_FORMAT) 'booking:create_app()'
 
 # Everything, as CI runs it (.ci/run), on both cores: pytest-xdist, each test file kept on one worker so
-# its module fixtures start once. The tests share no port, folder or database (tests/fixtures/).
+# its module fixtures start once, the files in the order tests/conftest.py gives (the longest first).
+# The tests share no port, folder or database (tests/fixtures/).
 PYTEST_WORKERS ?= 2
+PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: setup-test
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest $(PYTEST_XDIST)
 
 # The everyday quick run: every test that starts no other process (no browser, PostgreSQL, redis, gunicorn,
 # flask command or wrk); tests/conftest.py marks the others `slow`.
 check: setup-test
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not slow"
+	$(BIN)/python -m pytest $(PYTEST_XDIST) -m "not slow"
 
 # bench/run: the app against a bare Flask hello world under the same gunicorn settings, driven by wrk,
 # on SQLite and on PostgreSQL, beside bench/floor.py (only what the rules require), ending with one table

@@ -6,12 +6,15 @@
 - tests.fixtures.app       make_app(**config), app, client (a FormClient), runner
 - tests.fixtures.staff     staff, desk, boss, reference; log_in(client, email, ...)
 - tests.fixtures.browser   chromium (session): one real Chromium; test_browser.py's `browser` hands it out
+- tests.fixtures.servers   operator_env; flask(env, ...), gunicorn(env, ...), start_mail_worker, wait_for:
+                           operator commands and servers as real processes
 
 Rows to work on come from tests/factories.py (make_request, make_staff, make_notification).
 """
 
 import inspect
 import re
+import sys
 
 import pytest
 
@@ -23,7 +26,7 @@ from tests.fixtures.app import make_app  # noqa: E402, F401  (make_app(tmp_path,
 from tests.fixtures.smtp import SmtpServer, free_port  # noqa: E402, F401  (imported by benchmarks and tests)
 
 pytest_plugins = ["tests.fixtures.smtp", "tests.fixtures.postgres", "tests.fixtures.redis", "tests.fixtures.app",
-                  "tests.fixtures.staff", "tests.fixtures.browser"]
+                  "tests.fixtures.staff", "tests.fixtures.browser", "tests.fixtures.servers"]
 
 
 def open_form(client) -> dict:
@@ -69,12 +72,14 @@ def submit(client):
 # redis, gunicorn, a flask command, wrk): through one of these fixtures, or by code in its module that runs
 # subprocess. Found from the code at collection, so a new test is marked without anyone remembering to.
 SLOW_FIXTURES = {"browser", "chromium", "live_app", "live_server", "postgres", "postgres_template", "postgres_url",
-                 "empty_postgres_url", "redis_server", "redis_url"}
+                 "empty_postgres_url", "redis_server", "redis_url", "operator_env"}
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 
 
 def _runs_a_process(function, module, seen: set) -> bool:
-    """Does this function, or a function of its module it calls (at any depth), use subprocess?"""
+    """Does this function, or a function of the tests it calls (at any depth), use subprocess?
+
+    Followed: what its module defines or imports from tests/ (tests/fixtures/servers.py's helpers)."""
     if function in seen:
         return False
     seen.add(function)
@@ -86,9 +91,9 @@ def _runs_a_process(function, module, seen: set) -> bool:
         return True
     for name in _CALLED.findall(source):
         called = getattr(module, name, None)
-        if inspect.isfunction(called) and called.__module__ == module.__name__:
-            if _runs_a_process(called, module, seen):
-                return True
+        if inspect.isfunction(called) and called.__module__.startswith("tests") and \
+                _runs_a_process(called, sys.modules[called.__module__], seen):
+            return True
     return False
 
 
@@ -113,7 +118,28 @@ def _is_slow(item) -> bool:
     return False
 
 
+# `make test` runs each file whole on one of two workers (--dist loadfile), in the order collected
+# (--no-loadscope-reorder; xdist would otherwise send files with the most tests first, and the long ones, which
+# have few tests, last). The longest files first, then the other slow ones, then the quick ones: the many short
+# files fill the end, so no core sits idle while a long file that started last runs alone. A file missing here
+# only runs later; the order changes nothing else.
+LONGEST_FIRST = ("test_bench_tools.py", "test_mail_worker.py", "test_browser_booking.py", "test_booking_race.py",
+                 "test_wheel.py", "test_multi_server_proof.py", "test_practitioners.py", "test_browser.py",
+                 "test_consent_browser.py", "test_operations.py", "test_shared_rate_limits.py")
+
+
+def _run_order(item) -> tuple[int, int]:
+    name = item.path.name
+    if name in LONGEST_FIRST:
+        return 0, LONGEST_FIRST.index(name)
+    return (1 if item.get_closest_marker("slow") else 2), 0
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if isinstance(item, pytest.Function) and item.get_closest_marker("slow") is None and _is_slow(item):
             item.add_marker(pytest.mark.slow)
+    files: dict = {}
+    for item in items:  # a file's place is that of its slowest kind of test; its own order is kept
+        files[item.path] = min(files.get(item.path, (3, 0)), _run_order(item))
+    items.sort(key=lambda item: files[item.path])

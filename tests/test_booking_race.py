@@ -1,22 +1,19 @@
 """The database itself refuses a double booking: 20 patients take one time at once across two gunicorn servers.
 
 Each server runs two worker processes, so four processes race for the same time on the same database.
-Nothing is mocked: real migrations run by `flask db upgrade`, real HTTP, real PostgreSQL and a real
+Nothing is mocked: real migrations (the session's migrated template), real HTTP, real PostgreSQL and a real
 SQLite file. Exactly one patient may win; the other 19 get the form back, and no request of theirs is stored.
+The two servers start once per database for the module's races; each race counts what it added.
 """
 
 import http.cookiejar
 import itertools
-import os
 import re
-import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -27,43 +24,37 @@ from booking.extensions import db
 from booking.appointments.operations import TIME_TAKEN
 from booking.models import Practitioner
 from tests.client import hidden_fields
-from tests.conftest import free_port, valid_answers
-from tests.test_operations import wait_for
+from tests.conftest import valid_answers
+from tests.fixtures.servers import gunicorn, migrated_sqlite, process_env
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 PATIENTS = 20
 SLOT = re.compile(r'name="slot" type="radio" value="([^"]+)"')
 REFERENCE = re.compile(r"JPT-[2-9A-Z]{4}-[2-9A-Z]{4}")
 _names = itertools.count()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:
-    """An empty database on SQLite (one file both servers share) and on PostgreSQL."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> str:
+    """A migrated database on SQLite (one file both servers share) and on PostgreSQL, for this module's races."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
-    return request.getfixturevalue("postgres").create_database(f"race_{next(_names)}")
+        return migrated_sqlite(f"sqlite:///{tmp_path_factory.mktemp('race') / 'clinic.sqlite3'}")
+    return request.getfixturevalue("postgres").create_database(
+        f"race_{next(_names)}", template=request.getfixturevalue("postgres_template"))
 
 
-@pytest.fixture
-def server_env(tmp_path, database_url) -> dict:
+@pytest.fixture(scope="module")
+def server_env(tmp_path_factory, database_url) -> dict:
     """What an operator would set for two servers on one database; the same secret, so either reads a session."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "BOOKING_", "DATABASE_"))}
-    env.update(
+    return process_env(
         DATABASE_URL=database_url,
-        INSTANCE_PATH=str(tmp_path / "instance"),
+        INSTANCE_PATH=tmp_path_factory.mktemp("instance"),
         OUTBOX_WORKER="false",
         SUBMIT_RATE_LIMIT="1000 per minute",
         SECRET_KEY="the-same-secret-for-both-servers",
     )
-    upgraded = subprocess.run([BIN / "flask", "--app", "booking", "db", "upgrade"], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
-    assert upgraded.returncode == 0, upgraded.stderr
-    return env
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def practitioner(server_env):
     """One practitioner who works every day, all day, so the real clock always finds a time to fight over."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": server_env["DATABASE_URL"], "TESTING": True})
@@ -74,26 +65,31 @@ def practitioner(server_env):
         db.engine.dispose()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def two_servers(server_env, practitioner):
     """Two gunicorn servers, two workers each, on the same database: the base URLs."""
-    servers, urls = [], []
-    try:
-        for _ in range(2):
-            port = free_port()
-            servers.append(subprocess.Popen(
-                [BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "booking:create_app()"],
-                cwd=ROOT, env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            ))
-            urls.append(f"http://127.0.0.1:{port}")
-        for url in urls:
-            wait_for(f"{url}/healthz")
+    with gunicorn(server_env, "--workers", "2", count=2) as urls:
         yield urls
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(10)
+
+
+def stored(server_env) -> dict:
+    """What the races write, as it stands: row counts, the stored requests' (reference, name), a cell's minutes."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": server_env["DATABASE_URL"], "TESTING": True})
+    with app.app_context():
+        count = lambda table: db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: E731
+        now = {table: count(table) for table in ("appointment", "booked_cell", "notification")}
+        now["requests"] = {tuple(row) for row in db.session.execute(
+            text("SELECT reference, name FROM consultation_request"))}
+        now["cells per time"] = app.config["CONSULTATION_MINUTES"] // 5
+        db.session.remove()
+        db.engine.dispose()
+    return now
+
+
+def added(before: dict, after: dict) -> dict:
+    """What one race added: the new rows of each table counted, and the new requests themselves."""
+    return {**{table: after[table] - before[table] for table in ("appointment", "booked_cell", "notification")},
+            "requests": after["requests"] - before["requests"], "cells per time": after["cells per time"]}
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -148,6 +144,7 @@ def a_time_offered(page: str) -> str:
 
 
 def test_twenty_patients_at_once_across_two_servers_one_gets_the_time(two_servers, server_env):
+    before = stored(server_env)
     patients = [Patient(two_servers[n % 2]) for n in range(PATIENTS)]
     pages = [patient.get_form() for patient in patients]
     wanted = a_time_offered(pages[0])
@@ -179,15 +176,11 @@ def test_twenty_patients_at_once_across_two_servers_one_gets_the_time(two_server
             assert f'value="Patient {n}"' in body  # every answer kept on screen
             assert wanted not in SLOT.findall(body)  # fresh times, without the one just taken
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": server_env["DATABASE_URL"], "TESTING": True})
-    with app.app_context():
-        count = lambda table: db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: E731
-        assert count("appointment") == 1
-        assert count("booked_cell") == app.config["CONSULTATION_MINUTES"] // 5
-        assert count("consultation_request") == 1  # the losers' answers came back on screen, not into the inbox
-        assert db.session.execute(text("SELECT name FROM consultation_request")).scalar_one() == f"Patient {winner}"
-        db.session.remove()
-        db.engine.dispose()
+    race = added(before, stored(server_env))
+    assert race["appointment"] == 1
+    assert race["booked_cell"] == race["cells per time"]
+    assert len(race["requests"]) == 1  # the losers' answers came back on screen, not into the inbox
+    assert [name for _, name in race["requests"]] == [f"Patient {winner}"]
 
 
 @pytest.mark.parametrize("with_time", [True, False], ids=["a chosen time", "no time"])
@@ -195,6 +188,7 @@ def test_the_same_form_sent_twenty_times_at_once_is_one_request(two_servers, ser
     """A patient's Send pressed again and again, arriving together at both servers: every press is answered with
     the one reference, and the request, its time and its two emails are stored once (the insert's ON CONFLICT
     on the submission token decides, not a check before it)."""
+    before = stored(server_env)
     browser = Patient(two_servers[0])
     page = browser.get_form()
     form = {**hidden_fields(page, "/consultation"),
@@ -215,16 +209,12 @@ def test_the_same_form_sent_twenty_times_at_once_is_one_request(two_servers, ser
         thread.join(120)
 
     assert {(status, path) for status, path, _ in answers} == {(303, "/consultation/sent")}
-    app = create_app({"SQLALCHEMY_DATABASE_URI": server_env["DATABASE_URL"], "TESTING": True})
-    with app.app_context():
-        count = lambda table: db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: E731
-        [reference] = db.session.execute(text("SELECT reference FROM consultation_request")).scalars().all()
-        assert {shown for _, _, shown in answers} == {reference}
-        assert count("notification") == 2
-        assert count("appointment") == (1 if with_time else 0)
-        assert count("booked_cell") == (app.config["CONSULTATION_MINUTES"] // 5 if with_time else 0)
-        db.session.remove()
-        db.engine.dispose()
+    race = added(before, stored(server_env))
+    [(reference, _)] = race["requests"]
+    assert {shown for _, _, shown in answers} == {reference}
+    assert race["notification"] == 2
+    assert race["appointment"] == (1 if with_time else 0)
+    assert race["booked_cell"] == (race["cells per time"] if with_time else 0)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

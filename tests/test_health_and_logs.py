@@ -2,13 +2,10 @@
 
 import json
 import logging
-import os
-import subprocess
 import sys
 import urllib.parse
 import urllib.request
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -16,12 +13,10 @@ from booking.extensions import db
 from booking.logs import JsonFormatter, RequestIdFilter, TextFormatter
 from booking.models import Notification, utcnow
 from tests.client import hidden_fields
-from tests.conftest import free_port, valid_answers
+from tests.conftest import valid_answers
 from tests.factories import make_notification, make_request
-from tests.test_operations import wait_for
+from tests.fixtures.servers import migrated_sqlite, process_env, start_gunicorn, stop, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 DESCRIPTION = "Stabbing pain after my knee surgery in March"
 
 
@@ -94,21 +89,14 @@ def test_a_multi_line_event_stays_one_line_in_both_formats():
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
 def test_a_served_request_logs_its_event_on_one_line_with_its_id_and_no_health_detail(tmp_path, log_format):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "BOOKING_", "DATABASE_", "LOG_"))}
-    env.update(BOOKING_ENV="development", DATABASE_URL=f"sqlite:///{tmp_path / 'clinic.sqlite3'}",
-               INSTANCE_PATH=str(tmp_path / "instance"),
-               OUTBOX_WORKER="off", LOG_FORMAT=log_format)
-    upgraded = subprocess.run([BIN / "flask", "--app", "booking", "db", "upgrade"], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
-    assert upgraded.returncode == 0, upgraded.stderr
-    port = free_port()
+    env = process_env(cleared=("LOG_",), BOOKING_ENV="development",
+                      DATABASE_URL=migrated_sqlite(f"sqlite:///{tmp_path / 'clinic.sqlite3'}"),
+                      INSTANCE_PATH=tmp_path / "instance", OUTBOX_WORKER="off", LOG_FORMAT=log_format)
     errors, access = tmp_path / "stderr.log", tmp_path / "stdout.log"
     with open(errors, "wb") as err, open(access, "wb") as out:
-        server = subprocess.Popen([BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "booking:create_app()"],
-                                  cwd=ROOT, env=env, stdout=out, stderr=err)
+        server, base = start_gunicorn(env, stdout=out, stderr=err)
     try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for(f"{base}/healthz")
+        wait_for(f"{base}/healthz", server=server)
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
         page = opener.open(f"{base}/consultation", timeout=10).read().decode()
         form = {**hidden_fields(page, "/consultation"), **valid_answers(description=DESCRIPTION)}
@@ -117,8 +105,7 @@ def test_a_served_request_logs_its_event_on_one_line_with_its_id_and_no_health_d
         with opener.open(posted, timeout=10) as answer:
             assert answer.url.endswith("/consultation/sent")
     finally:
-        server.terminate()
-        server.wait(10)
+        stop(server)
 
     lines = errors.read_text().splitlines()
     [stored] = [line for line in lines if "Consultation request JPT-" in line]

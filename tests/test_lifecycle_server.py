@@ -5,7 +5,6 @@ import html
 import http.cookiejar
 import re
 import secrets
-import subprocess
 import time
 import urllib.parse
 import urllib.request
@@ -16,7 +15,7 @@ from tests.fixtures.smtp import free_port
 from tests.fixtures.staff import authenticator_code
 from tests.factories import PASSWORD, make_practitioner, make_staff
 from tests.conftest import valid_answers
-from tests.test_operations import BIN, ROOT, operator_env, run, wait_for  # noqa: F401 (operator_env: a fixture)
+from tests.fixtures.servers import migrated_sqlite, start_gunicorn, stop, wait_for
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SLOT = re.compile(r'name="slot" type="radio" value="([^"]+)"')
@@ -43,7 +42,7 @@ class Browser:
 def test_a_staff_confirmation_reaches_the_patient_within_5_seconds_under_gunicorn(operator_env, smtp, tmp_path):
     secret = secrets.token_hex(32)
     env = {**operator_env, "OUTBOX_WORKER": "true", "OUTBOX_POLL_SECONDS": "600", "SECRET_KEY": secret}
-    assert run([BIN / "flask", "--app", "booking", "db", "upgrade"], env).returncode == 0
+    migrated_sqlite(env["DATABASE_URL"])
     desk_app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"], "SECRET_KEY": secret,
                            "OUTBOX_WORKER": False})
     with desk_app.app_context():
@@ -52,12 +51,9 @@ def test_a_staff_confirmation_reaches_the_patient_within_5_seconds_under_gunicor
         db.session.remove()
 
     port = free_port()
-    server = subprocess.Popen([BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--threads", "4",
-                               "booking:create_app()"], cwd=ROOT, env={**env, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server, base = start_gunicorn({**env, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, "--threads", "4", port=port)
     try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for(base + "/")
+        wait_for(base + "/", server=server)
         patient = Browser(base)
         form = patient.get("/consultation")
         answers = {**valid_answers(), "slot": html.unescape(SLOT.search(form).group(1)),
@@ -89,7 +85,6 @@ def test_a_staff_confirmation_reaches_the_patient_within_5_seconds_under_gunicor
         assert any("is confirmed" in m["Subject"] for m in smtp.messages), "no confirmation within 5 s"
         assert elapsed < 5
     finally:
-        server.terminate()
-        server.wait(10)
+        stop(server)
         with desk_app.app_context():
             db.engine.dispose()

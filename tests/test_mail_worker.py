@@ -3,52 +3,37 @@
 The web servers run with OUTBOX_WORKER=off, so the only sender is the worker under test.
 """
 
-import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from booking.extensions import db
 from booking.models import Notification, utcnow
 from tests.client import hidden_fields
-from tests.conftest import free_port, valid_answers
+from tests.conftest import valid_answers
 from tests.factories import make_notification, make_request
-from tests.test_operations import wait_for
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from tests.fixtures.servers import process_env, start_gunicorn, start_mail_worker, wait_for
+from tests.fixtures.servers import stop as stop_servers
 
 
-def process_env(app, tmp_path, **extra) -> dict:
+def worker_env(app, tmp_path, **extra) -> dict:
     """What an operator sets for a worker or server on the same database and mail server as `app`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "BOOKING_", "DATABASE_", "OUTBOX_"))}
-    env.update(
+    return process_env(
         DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        INSTANCE_PATH=str(tmp_path / "instance"),
+        INSTANCE_PATH=tmp_path / "instance",
         MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=str(app.config["MAIL_PORT"]),
+        MAIL_PORT=app.config["MAIL_PORT"],
         MAIL_DEFAULT_SENDER=app.config["MAIL_DEFAULT_SENDER"],
         CLINIC_EMAIL=",".join(app.config["CLINIC_EMAIL"]),
         SECRET_KEY="a-secret-shared-by-every-process",
         OUTBOX_WORKER="off",
         **extra,
     )
-    return env
-
-
-def start_worker(env, log_path: Path) -> subprocess.Popen:
-    log = open(log_path, "wb")
-    worker = subprocess.Popen([BIN / "flask", "--app", "booking", "send-mail", "--watch"], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    return worker
 
 
 def wait_until(condition, seconds: float, what: str) -> None:
@@ -74,29 +59,26 @@ def statuses(app) -> list[tuple[str, str | None]]:
 
 def test_web_servers_only_enqueue_and_the_watching_worker_delivers(make_app, smtp, tmp_path):
     app = make_app()
-    env = process_env(app, tmp_path, OUTBOX_WATCH_POLL_SECONDS="1")
-    port = free_port()
-    server = subprocess.Popen([BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "booking:create_app()"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = worker_env(app, tmp_path, OUTBOX_WATCH_POLL_SECONDS="1")
+    server, base = start_gunicorn(env, "--workers", "2")
     worker = None
     try:
-        wait_for(f"http://127.0.0.1:{port}/healthz")
+        wait_for(f"{base}/healthz", server=server)
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-        page = opener.open(f"http://127.0.0.1:{port}/consultation", timeout=10).read().decode()
+        page = opener.open(f"{base}/consultation", timeout=10).read().decode()
         form = {**hidden_fields(page, "/consultation"), **valid_answers()}
-        with opener.open(f"http://127.0.0.1:{port}/consultation",
+        with opener.open(f"{base}/consultation",
                          data=urllib.parse.urlencode(form, doseq=True).encode(), timeout=10) as answer:
             assert answer.url.endswith("/consultation/sent")
         # OUTBOX_WORKER=off: the web process stored the emails; the worker's log below says it sent both.
         assert [status for status, _ in statuses(app)] == ["pending", "pending"]
 
-        worker = start_worker(env, tmp_path / "worker.log")
+        worker = start_mail_worker(env, tmp_path / "worker.log")
         wait_until(lambda: len(smtp.messages) == 2, 15, "the worker to deliver both emails")
         assert {m["To"] for m in smtp.messages} == {"frontdesk@clinic.test", "maria@example.org"}
         assert stop(worker) == 0
     finally:
-        server.terminate()
-        server.wait(10)
+        stop_servers(server)
         if worker is not None and worker.poll() is None:
             worker.kill()
     log = (tmp_path / "worker.log").read_text()
@@ -109,10 +91,10 @@ def test_web_servers_only_enqueue_and_the_watching_worker_delivers(make_app, smt
 def test_on_postgresql_a_commit_wakes_the_worker_at_once(make_app, smtp, postgres_url, tmp_path):
     app = make_app(SQLALCHEMY_DATABASE_URI=postgres_url)
     # Polling alone would take a minute: only LISTEN/NOTIFY can bring the email sooner.
-    worker = start_worker(process_env(app, tmp_path, OUTBOX_WATCH_POLL_SECONDS="60"), tmp_path / "worker.log")
+    worker = start_mail_worker(worker_env(app, tmp_path, OUTBOX_WATCH_POLL_SECONDS="60"), tmp_path / "worker.log")
     try:
-        wait_until(lambda: "Mail worker started" in (tmp_path / "worker.log").read_text(), 20, "the worker")
-        time.sleep(0.5)  # past its first (empty) pass, asleep on LISTEN
+        # Past its first (empty) pass, asleep on LISTEN: only a wake-up can bring the email now.
+        wait_until(lambda: "Mail pass:" in (tmp_path / "worker.log").read_text(), 20, "the worker's first pass")
         started = time.monotonic()
         client = app.test_client()
         assert client.post_form("/consultation", valid_answers()).status_code == 303  # enqueue() sends the NOTIFY
@@ -133,7 +115,7 @@ def test_a_scheduled_email_waits_for_its_time_then_goes_without_a_poll(make_app,
         due = make_notification(request, send_after=utcnow() + timedelta(seconds=8)).send_after
         db.session.remove()
     log = tmp_path / "worker.log"
-    worker = start_worker(process_env(app, tmp_path, OUTBOX_WATCH_POLL_SECONDS="60"), log)
+    worker = start_mail_worker(worker_env(app, tmp_path, OUTBOX_WATCH_POLL_SECONDS="60"), log)
     try:
         wait_until(lambda: "Mail pass:" in log.read_text(), 20, "the worker's first pass")
         wait_until(lambda: len(smtp.messages) == 1, 15, "the scheduled email")  # well before the 60 s poll
@@ -153,7 +135,7 @@ def test_sigterm_finishes_the_email_in_hand_and_hands_the_rest_back(make_app, sm
             make_request()  # four emails, claimed in one batch
         db.session.remove()
     smtp.handler.release.clear()  # the mail server holds the first message inside DATA
-    worker = start_worker(process_env(app, tmp_path), tmp_path / "worker.log")
+    worker = start_mail_worker(worker_env(app, tmp_path), tmp_path / "worker.log")
     try:
         assert smtp.handler.received.wait(20), "the worker never started sending"
         worker.send_signal(signal.SIGTERM)
@@ -175,7 +157,7 @@ def test_sigterm_finishes_the_email_in_hand_and_hands_the_rest_back(make_app, sm
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_an_idle_worker_stops_at_once(make_app, smtp, tmp_path, signum):
     app = make_app()
-    worker = start_worker(process_env(app, tmp_path, OUTBOX_WATCH_POLL_SECONDS="60"), tmp_path / "worker.log")
+    worker = start_mail_worker(worker_env(app, tmp_path, OUTBOX_WATCH_POLL_SECONDS="60"), tmp_path / "worker.log")
     try:
         wait_until(lambda: "Mail pass:" in (tmp_path / "worker.log").read_text(), 20, "the first pass")
         started = time.monotonic()

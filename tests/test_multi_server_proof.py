@@ -10,8 +10,6 @@ with the same Message-ID.
 import http.client
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -24,11 +22,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from tests.client import hidden_fields
-from tests.conftest import free_port, valid_answers
-from tests.test_operations import wait_for
+from tests.conftest import valid_answers
+from tests.fixtures.servers import process_env, start_gunicorn, start_mail_worker, stop, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 PATIENTS = 200
 CLINIC = "frontdesk@clinic.test"
 
@@ -92,10 +88,9 @@ def wait_until(condition, seconds: float, what: str) -> None:
 
 def test_two_servers_two_mail_workers_survive_sigkill_and_deliver_everything_once(
         tmp_path, postgres_url, smtp, redis_url):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("MAIL_", "BOOKING_", "DATABASE_", "OUTBOX_", "RATELIMIT_", "WEB_CONCURRENCY"))}
-    env.update(
-        DATABASE_URL=postgres_url, INSTANCE_PATH=str(tmp_path / "instance"),
+    env = process_env(
+        cleared=("RATELIMIT_", "WEB_CONCURRENCY"),
+        DATABASE_URL=postgres_url, INSTANCE_PATH=tmp_path / "instance",
         SECRET_KEY="the-same-secret-for-every-process", RATELIMIT_STORAGE_URI=redis_url,
         SUBMIT_RATE_LIMIT="1000 per minute", OUTBOX_WORKER="off",
         MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp.port), MAIL_TIMEOUT_SECONDS="5", CLINIC_EMAIL=CLINIC,
@@ -106,17 +101,12 @@ def test_two_servers_two_mail_workers_survive_sigkill_and_deliver_everything_onc
     servers, workers, urls = [], [], []
     try:
         for n in range(2):
-            port = free_port()
-            servers.append(subprocess.Popen(
-                [BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--backlog", "512",
-                 "booking:create_app()"],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / f"server-{n}.log", "wb")))
-            urls.append(f"http://127.0.0.1:{port}")
-            workers.append(subprocess.Popen(
-                [BIN / "flask", "--app", "booking", "send-mail", "--watch", "--batch", "20"],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / f"mail-{n}.log", "wb")))
-        for url in urls:
-            wait_for(f"{url}/healthz")
+            server, url = start_gunicorn(env, "--workers", "2", "--backlog", "512", log=tmp_path / f"server-{n}.log")
+            servers.append(server)
+            urls.append(url)
+            workers.append(start_mail_worker(env, tmp_path / f"mail-{n}.log", "--batch", "20"))
+        for server, url in zip(servers, urls):
+            wait_for(f"{url}/healthz", server=server)
         wait_until(lambda: all(len(children_of(s.pid)) == 2 for s in servers), 20, "two workers per server")
 
         patients = [Patient(n, urls[n % 2]) for n in range(PATIENTS)]
@@ -173,11 +163,7 @@ def test_two_servers_two_mail_workers_survive_sigkill_and_deliver_everything_onc
         time.sleep(0.5)  # anything still arriving would be a repeat: give it the chance to show
         wait_for(f"{urls[0]}/healthz")  # the server whose worker died still answers (its master made another)
     finally:
-        for process in servers + workers:
-            if process.poll() is None:
-                process.terminate()
-        for process in servers + workers:
-            process.wait(15)
+        stop(*servers, *workers)
 
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT name, submission_token, reference FROM consultation_request")).all()

@@ -1,82 +1,38 @@
 """The operator interface from README.md, run as real processes: db upgrade, gunicorn, send-mail, settings."""
 
-import os
 import secrets
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from booking import create_app
-from tests.conftest import free_port
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
-
-def run(args, env, **kwargs):
-    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, **kwargs)
-
-
-@pytest.fixture
-def operator_env(tmp_path, smtp):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "BOOKING_", "DATABASE_"))}
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'clinic.sqlite3'}",
-        INSTANCE_PATH=str(tmp_path / "instance"),
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=str(smtp.port),
-        MAIL_DEFAULT_SENDER="Juniper PT <no-reply@clinic.test>",
-        CLINIC_EMAIL="frontdesk@clinic.test, owner@clinic.test",
-        OUTBOX_WORKER="false",
-        BOOKING_ENV="development",  # said out loud: only then may the placeholder secret run
-    )
-    return env
-
-
-def wait_for(url: str, seconds: float = 20) -> bytes:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return response.read()
-        except (urllib.error.URLError, ConnectionError, TimeoutError):  # TimeoutError: a worker still booting
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+from tests.fixtures.servers import flask, migrated_sqlite, run, start_gunicorn, stop, wait_for
 
 
 def test_db_upgrade_then_gunicorn_serves_then_send_mail_delivers(operator_env, smtp):
-    upgraded = run([BIN / "flask", "--app", "booking", "db", "upgrade"], operator_env)
+    upgraded = flask(operator_env, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
 
-    port = free_port()
-    server = subprocess.Popen(
-        [BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "booking:create_app()"],
-        cwd=ROOT, env=operator_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    server, base = start_gunicorn(operator_env, "--workers", "2", stderr=subprocess.PIPE)
     try:
-        page = wait_for(f"http://127.0.0.1:{port}/")
+        page = wait_for(f"{base}/", server=server)
         assert b"Dry needling" in page
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/consultation", timeout=5) as response:
+        with urllib.request.urlopen(f"{base}/consultation", timeout=5) as response:
             assert response.status == 200
             assert "Server" not in response.headers or "gunicorn/" not in response.headers["Server"]
     finally:
-        server.terminate()
-        server.wait(10)
+        stop(server)
 
     # Nothing is waiting: send-mail says so and exits 0.
-    idle = run([BIN / "flask", "--app", "booking", "send-mail"], operator_env)
+    idle = flask(operator_env, "send-mail")
     assert idle.returncode == 0, idle.stderr
     assert "Sent 0 notification(s)" in idle.stdout
 
 
 def test_send_mail_exits_1_while_the_mail_server_is_down(operator_env, smtp, tmp_path):
-    assert run([BIN / "flask", "--app", "booking", "db", "upgrade"], operator_env).returncode == 0
+    migrated_sqlite(operator_env["DATABASE_URL"])  # `flask db upgrade` itself is run by the test above
     app = create_app({"SQLALCHEMY_DATABASE_URI": operator_env["DATABASE_URL"], "WTF_CSRF_ENABLED": False,
                       "SECRET_KEY": "a long random secret for this test only",
                       "MAIL_DEFAULT_SENDER": "x@clinic.test", "OUTBOX_WORKER": False})
@@ -84,7 +40,7 @@ def test_send_mail_exits_1_while_the_mail_server_is_down(operator_env, smtp, tmp
 
     app.test_client().post("/consultation", data=valid_answers())
     smtp.stop()
-    down = run([BIN / "flask", "--app", "booking", "send-mail"], operator_env)
+    down = flask(operator_env, "send-mail")
     assert down.returncode == 1
     assert "2 failed and will be retried" in down.stdout
 

@@ -1,12 +1,8 @@
 """`flask practitioner ...` and `flask seed-demo`: what set-up scripts type, and what they are told back."""
 
-import os
 import secrets
-import subprocess
-import sys
 import threading
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -15,9 +11,8 @@ from booking.appointments.practitioners import PractitionerExists, add_practitio
 from booking.extensions import db
 from booking.models import Practitioner, TimeOff
 from tests.factories import make_practitioner
+from tests.fixtures.servers import flask, migrated_sqlite
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 ISSUE_SPEC = "mon-fri 09:00-12:00,13:00-17:00; sat 08:00-12:00"
 
 
@@ -205,20 +200,14 @@ def test_list_shows_only_time_off_still_to_come(app, runner):
 # The demo seed, run as `make run` runs it: real processes, with the environment an operator sets.
 
 @pytest.fixture
-def operator_env(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "BOOKING_", "DATABASE_", "SEED_"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'clinic.sqlite3'}", INSTANCE_PATH=str(tmp_path / "instance"),
-               OUTBOX_WORKER="false", BOOKING_ENV="development")
-    return env
-
-
-def flask(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([BIN / "flask", "--app", "booking", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+def operator_env(operator_env, tmp_path):
+    """tests/fixtures/servers.py's, with no SEED_ setting of this machine's, on a migrated database (what
+    `make run`'s `flask db upgrade` leaves; tests/test_operations.py runs that command)."""
+    migrated_sqlite(operator_env["DATABASE_URL"])
+    return {k: v for k, v in operator_env.items() if not k.startswith("SEED_")}
 
 
 def test_development_seeds_one_demo_therapist_once(operator_env):
-    assert flask(operator_env, "db", "upgrade").returncode == 0
     seeded = flask(operator_env, "seed-demo")
     assert seeded.returncode == 0, seeded.stderr
     assert seeded.stdout == "Seeded Demo therapist: mon-fri 09:00-12:00,13:00-17:00\n"
@@ -230,7 +219,6 @@ def test_development_seeds_one_demo_therapist_once(operator_env):
 
 
 def test_development_does_not_seed_beside_a_real_practitioner(operator_env):
-    assert flask(operator_env, "db", "upgrade").returncode == 0
     assert flask(operator_env, "practitioner", "add", "Avery Lee", "--hours", "mon 09:00-12:00").returncode == 0
     seeded = flask(operator_env, "seed-demo")
     assert seeded.returncode == 0 and "nothing seeded" in seeded.stdout
@@ -240,7 +228,6 @@ def test_development_does_not_seed_beside_a_real_practitioner(operator_env):
 def test_production_never_seeds(operator_env):
     env = {**operator_env, "BOOKING_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
            "MAIL_SERVER": "127.0.0.1", "PUBLIC_BASE_URL": "https://clinic.example"}
-    assert flask(env, "db", "upgrade").returncode == 0
     refused = flask(env, "seed-demo")
     assert refused.returncode != 0
     assert "Not seeding: SEED_DEMO_PRACTITIONER is on in development only, and this is production." in refused.stderr

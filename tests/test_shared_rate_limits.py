@@ -1,57 +1,24 @@
 """Rate limits counted in a real redis-server hold across servers; per-process counting is warned about."""
 
 import logging
-import os
-import subprocess
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from tests.client import hidden_fields
 from tests.conftest import free_port, open_form, valid_answers
-from tests.test_operations import wait_for
+from tests.fixtures.servers import gunicorn, migrated_sqlite, process_env
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 WARNING = "each counts alone"
 
 
 def server_env(tmp_path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("MAIL_", "BOOKING_", "DATABASE_", "RATELIMIT_", "WEB_CONCURRENCY"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'clinic.sqlite3'}", INSTANCE_PATH=str(tmp_path / "instance"),
-               OUTBOX_WORKER="off", SECRET_KEY="the-same-secret-for-both-servers",
-               SUBMIT_RATE_LIMIT="5 per minute", **extra)
-    return env
-
-
-def start_servers(env, count: int, workers: int, tmp_path) -> tuple[list[subprocess.Popen], list[str]]:
-    upgraded = subprocess.run([BIN / "flask", "--app", "booking", "db", "upgrade"], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
-    assert upgraded.returncode == 0, upgraded.stderr
-    servers, urls = [], []
-    for n in range(count):
-        port = free_port()
-        log = open(tmp_path / f"server-{n}.log", "wb")
-        servers.append(subprocess.Popen(
-            [BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "booking:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log))
-        log.close()
-        urls.append(f"http://127.0.0.1:{port}")
-    for url in urls:
-        wait_for(f"{url}/healthz")
-    return servers, urls
-
-
-def stop_servers(servers) -> None:
-    for server in servers:
-        server.terminate()
-    for server in servers:
-        server.wait(10)
+    return process_env(cleared=("RATELIMIT_", "WEB_CONCURRENCY"),
+                       DATABASE_URL=migrated_sqlite(f"sqlite:///{tmp_path / 'clinic.sqlite3'}"),
+                       INSTANCE_PATH=tmp_path / "instance", OUTBOX_WORKER="off",
+                       SECRET_KEY="the-same-secret-for-both-servers", SUBMIT_RATE_LIMIT="5 per minute", **extra)
 
 
 def submit_over_http(base: str, name: str) -> int:
@@ -76,11 +43,9 @@ def statuses_across(urls, submissions: int) -> list[int]:
 
 
 def test_five_per_minute_stays_five_across_two_servers_sharing_redis(tmp_path, redis_url):
-    servers, urls = start_servers(server_env(tmp_path, RATELIMIT_STORAGE_URI=redis_url), 2, 2, tmp_path)
-    try:
+    with gunicorn(server_env(tmp_path, RATELIMIT_STORAGE_URI=redis_url), "--workers", "2", count=2,
+                  logs=tmp_path) as urls:
         statuses = statuses_across(urls, 12)
-    finally:
-        stop_servers(servers)
     assert statuses[:5] == [303] * 5
     assert statuses[5:] == [429] * 7  # from either server, whichever worker answered
     assert not any(WARNING in (tmp_path / f"server-{n}.log").read_text() for n in range(2))
@@ -88,12 +53,10 @@ def test_five_per_minute_stays_five_across_two_servers_sharing_redis(tmp_path, r
 
 def test_without_a_shared_store_each_server_counts_alone_and_says_so(tmp_path):
     """The control: the same two servers on memory:// let twice the limit through, and warn at start-up."""
-    servers, urls = start_servers(server_env(tmp_path, RATELIMIT_STORAGE_URI="memory://"), 2, 2, tmp_path)
-    try:
+    with gunicorn(server_env(tmp_path, RATELIMIT_STORAGE_URI="memory://"), "--workers", "2", count=2,
+                  logs=tmp_path) as urls:
         # One server at a time in turn, one process each: on memory:// each of the four workers could hold a count.
         statuses = statuses_across(urls, 12)
-    finally:
-        stop_servers(servers)
     assert statuses.count(303) > 5
     for n in range(2):
         log = (tmp_path / f"server-{n}.log").read_text()

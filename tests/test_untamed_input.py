@@ -8,8 +8,6 @@ import re
 import secrets
 import socket
 import stat
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,9 +18,9 @@ from booking.extensions import db
 from booking.models import ConsultationRequest
 from tests.conftest import free_port, open_form, valid_answers
 from tests.factories import make_practitioner, make_request
+from tests.fixtures.servers import process_env, start_gunicorn, stop
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 INVISIBLE = "This answer contains invisible formatting characters"
 
 
@@ -168,13 +166,10 @@ def test_the_access_log_escapes_what_the_client_sent(tmp_path):
     """gunicorn as `make run` starts it (reading ./gunicorn.conf.py), with the Makefile's access log format."""
     log = tmp_path / "access.log"
     port = free_port()
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("BOOKING_", "DATABASE_", "MAIL_"))},
-           "BOOKING_ENV": "development", "INSTANCE_PATH": str(tmp_path / "instance"), "OUTBOX_WORKER": "off"}
+    env = process_env(BOOKING_ENV="development", INSTANCE_PATH=tmp_path / "instance", OUTBOX_WORKER="off")
     makefile = (ROOT / "Makefile").read_text()
     access_format = re.search(r"^ACCESS_LOG_FORMAT := '(.*)'$", makefile, re.M).group(1)
-    server = subprocess.Popen([BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--access-logfile", str(log),
-                               "--access-logformat", access_format, "booking:create_app()"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, _ = start_gunicorn(env, "--access-logfile", str(log), "--access-logformat", access_format, port=port)
     try:
         deadline = time.monotonic() + 30
         while True:  # wait until gunicorn listens; only then send the one request
@@ -194,8 +189,7 @@ def test_the_access_log_escapes_what_the_client_sent(tmp_path):
             assert time.monotonic() < deadline
             time.sleep(0.1)
     finally:
-        server.terminate()
-        server.wait(10)
+        stop(server)
     lines = log.read_text().splitlines()
     assert len(lines) == 1, lines
     assert "/x\\x0a10.9.9.9 - [01/Jan/2027] \\\"GET /staff\\\" 200\\x1b[31m" in lines[0]
