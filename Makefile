@@ -17,19 +17,27 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # Exactly the lock, then the app itself without dependencies (its build compiles the catalogue, setup.py).
-setup: $(BIN)/python
+# pip runs again only when the lock, pyproject.toml or setup.py is newer than the last install (a stamp file
+# in .venv); each run still compiles the catalogue and the bytecode.
+setup: $(VENV)/.installed
+	$(MAKE) translations bytecode
+
+$(VENV)/.installed: requirements.txt pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .
-	$(MAKE) translations bytecode
+	touch $@
 
 # The Spanish catalogue is compiled from its .po on every setup, never committed as a .mo.
 translations:
 	$(BIN)/pybabel compile --statistics -d booking/translations
 
-setup-test: $(BIN)/python system-packages
+setup-test: $(VENV)/.installed-test system-packages
+	$(MAKE) translations bytecode
+
+$(VENV)/.installed-test: requirements-test.txt pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	$(BIN)/pip install --quiet --no-deps -e .
-	$(MAKE) translations bytecode
+	touch $@
 
 lock: $(BIN)/python
 	$(BIN)/pip install --quiet pip-tools
