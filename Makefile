@@ -76,18 +76,21 @@ run: setup
 	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --threads 4 --access-logfile - \
 		--access-logformat $(ACCESS_LOG_FORMAT) 'booking:create_app()'
 
-# Everything, as CI runs it (.ci/run), on both cores: pytest-xdist, each test file kept on one worker so
+# Everything, as CI runs it (.ci/run), on every core: pytest-xdist, each test file kept on one worker so
 # its module fixtures start once, the files in the order tests/conftest.py gives (the longest first).
 # The tests share no port, folder or database (tests/fixtures/).
-PYTEST_WORKERS ?= 2
-PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
+# Three workers on two cores: much of the suite waits on other processes (servers starting, Chromium, SMTP,
+# PostgreSQL), so a third worker keeps both cores busy.
+PYTEST_WORKERS ?= 3
+PYTEST_XDIST := --dist loadfile --no-loadscope-reorder
 test: setup-test
-	$(BIN)/python -m pytest $(PYTEST_XDIST)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_XDIST)
 
 # The everyday quick run: every test that starts no other process (no browser, PostgreSQL, redis, gunicorn,
-# flask command or wrk); tests/conftest.py marks the others `slow`.
+# flask command or wrk); tests/conftest.py marks the others `slow`. They only compute: one worker per core.
+CHECK_WORKERS ?= 2
 check: setup-test
-	$(BIN)/python -m pytest $(PYTEST_XDIST) -m "not slow"
+	$(BIN)/python -m pytest -n $(CHECK_WORKERS) $(PYTEST_XDIST) -m "not slow"
 
 # bench/run: the app against a bare Flask hello world under the same gunicorn settings, driven by wrk,
 # on SQLite and on PostgreSQL, beside bench/floor.py (only what the rules require), ending with one table

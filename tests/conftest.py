@@ -118,14 +118,15 @@ def _is_slow(item) -> bool:
     return False
 
 
-# `make test` runs each file whole on one of two workers (--dist loadfile), in the order collected
+# `make test` runs each file whole on one of its workers (--dist loadfile), in the order collected
 # (--no-loadscope-reorder; xdist would otherwise send files with the most tests first, and the long ones, which
 # have few tests, last). The longest files first, then the other slow ones, then the quick ones: the many short
 # files fill the end, so no core sits idle while a long file that started last runs alone. A file missing here
 # only runs later; the order changes nothing else.
-LONGEST_FIRST = ("test_bench_tools.py", "test_mail_worker.py", "test_browser_booking.py", "test_booking_race.py",
-                 "test_wheel.py", "test_multi_server_proof.py", "test_practitioners.py", "test_browser.py",
-                 "test_consent_browser.py", "test_operations.py", "test_shared_rate_limits.py")
+LONGEST_FIRST = ("test_bench_tools.py", "test_bench_run_postgres.py", "test_mail_worker.py",
+                 "test_browser_booking.py", "test_booking_race.py", "test_wheel.py", "test_multi_server_proof.py",
+                 "test_practitioners.py", "test_browser.py", "test_consent_browser.py", "test_operations.py",
+                 "test_shared_rate_limits.py", "test_bench_profile.py")
 
 
 def _run_order(item) -> tuple[int, int]:

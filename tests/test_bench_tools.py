@@ -1,4 +1,5 @@
-"""bench/run and bench/profile still run end to end: smoke runs of a second per target, no figure judged.
+"""bench/run still runs end to end: smoke runs of a second per target, no figure judged (bench/profile's are
+in tests/test_bench_profile.py, PostgreSQL's run in tests/test_bench_run_postgres.py).
 
 Speed is measured by running the tools by hand on a quiet machine (docs/performance.md); these tests only
 keep the tools from rotting, and check what they must always print.
@@ -29,11 +30,9 @@ def run(*command: str, **env) -> str:
 FLOOR_TARGETS = ("floor form page", "floor", "floor, no WTForms", "floor, no disk wait", "floor, neither")
 
 
-@pytest.mark.parametrize(("flags", "database", "warm_up"), [
-    (("--sqlite", "--floor"), "SQLite (synchronous=FULL)", "1"),
-    (("--postgres",), "PostgreSQL (fsync on)", "0"),
-])
-def test_bench_run_prints_every_figure_and_loses_no_request(flags, database, warm_up):
+def check_bench_run(flags: tuple[str, ...], database: str, warm_up: str) -> None:
+    """bench/run with these flags prints every figure, its table, and loses no request. The PostgreSQL run is
+    tests/test_bench_run_postgres.py, a file of its own so that the two long runs can go to two workers."""
     out = run("bench/run", *flags, BENCH_SECONDS="1", BENCH_WARM_UP=warm_up, BENCH_PAIRED_ROUNDS="2")
     assert out.startswith(f"database: {database}; "), out  # PostgreSQL measured as a clinic runs it
     assert re.search(r"^hello world +\d+ req/s .*\(first \d+, last \d+\)$", out, re.M), out
@@ -67,11 +66,8 @@ def test_bench_run_prints_every_figure_and_loses_no_request(flags, database, war
         assert re.search(rf"^\| {re.escape(figure)} \| [\d.]+ \((met|NOT met)\) \| ", out, re.M), (figure, out)
 
 
-@pytest.mark.parametrize("command", [("page", "/consultation", "20"), ("page", "/", "20", "--hello"),
-                                     ("submit", "20"), ("drain", "10")])
-def test_bench_profile_runs(command):
-    out = run("bench/profile", *command)
-    assert re.search(r"ms of CPU each", out) and "function calls" in out, out[-2000:]
+def test_bench_run_on_sqlite_with_the_floor_prints_every_figure_and_loses_no_request():
+    check_bench_run(("--sqlite", "--floor"), "SQLite (synchronous=FULL)", "1")
 
 
 FLOOR_CHECK = """
