@@ -48,6 +48,11 @@ class OutboxWorker:
                 self.thread = threading.Thread(target=self._run, name="outbox-worker", daemon=True)
                 self.thread.start()
 
+    def go(self) -> None:
+        """Deliver what is due now, starting the thread if it is not running."""
+        self.ensure_running()
+        self.wake.set()
+
     def _run(self) -> None:
         poll = self.app.config["OUTBOX_POLL_SECONDS"]
         while not self.stopping.is_set():
@@ -56,18 +61,21 @@ class OutboxWorker:
             while not self.stopping.is_set() and self._one_batch():
                 pass
 
+    def _quiet_in(self) -> float:
+        """Seconds until the process counts as quiet (0 or less: it is quiet now)."""
+        return self.last_request_at + QUIET_SECONDS - time.monotonic()
+
     def _busy(self) -> bool:
-        return time.monotonic() - self.last_request_at < QUIET_SECONDS
+        return self._quiet_in() > 0
 
     def _turn(self) -> bool | None:
         """Wait until the sender may go: True once the process is quiet, False when its share of a busy
         process is due, None when stopping."""
         while not self.stopping.is_set():
-            now = time.monotonic()
-            quiet_in = self.last_request_at + QUIET_SECONDS - now
+            quiet_in = self._quiet_in()
             if quiet_in <= 0:
                 return True
-            turn_in = self.next_busy_turn - now
+            turn_in = self.next_busy_turn - time.monotonic()
             if turn_in <= 0:
                 return False
             self.stopping.wait(min(quiet_in, turn_in))
@@ -90,7 +98,8 @@ class OutboxWorker:
             finally:
                 db.session.remove()
         if not quiet:
-            self.next_busy_turn = time.monotonic() + (time.monotonic() - started) * (1 / BUSY_SHARE - 1)
+            ended = time.monotonic()
+            self.next_busy_turn = ended + (ended - started) * (1 / BUSY_SHARE - 1)
         handled = len(report.sent) + len(report.failed) + len(report.refused) + len(report.withdrawn)
         return handled > 0
 
@@ -113,8 +122,7 @@ def wake_outbox_worker(app: Flask) -> None:
     """Deliver what was just stored, in the background (every commit that queued mail calls it)."""
     worker = _worker(app)
     if worker is not None:
-        worker.ensure_running()
-        worker.wake.set()
+        worker.go()
 
 
 @event.listens_for(Session, "after_commit")
@@ -128,7 +136,7 @@ def _wake_after_mail_was_committed(session: Session) -> None:
         return
     worker = _worker(current_app)
     if worker is not None and (has_request_context() or worker.thread is not None):
-        wake_outbox_worker(current_app)
+        worker.go()
 
 
 @event.listens_for(Session, "after_rollback")
@@ -139,7 +147,7 @@ def _forget_rolled_back_mail(session: Session) -> None:
 def stop_outbox_worker(app: Flask) -> None:
     """For an app that goes away while its process lives on (a test's): its thread would keep polling,
     and committing, on behalf of an app nobody uses."""
-    worker = app.extensions.get("outbox_worker")
+    worker = _worker(app)
     if worker is not None:
         worker.stop()
 
@@ -149,17 +157,13 @@ def start_worker_on_first_request(app: Flask) -> None:
     sender when each request begins, so it gives way to them. The thread itself starts on first use."""
     if not app.config.get("OUTBOX_WORKER"):
         return
-    app.extensions["outbox_worker"] = OutboxWorker(app)
+    worker = app.extensions["outbox_worker"] = OutboxWorker(app)
 
     @app.before_request
     def _start_outbox_worker():
-        worker = _worker(app)
-        if worker is None:
-            return
         worker.request_started()
         if worker.thread is None:
-            worker.ensure_running()
-            worker.wake.set()
+            worker.go()
 
 
 class DueMailSignal:
