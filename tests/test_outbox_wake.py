@@ -105,6 +105,35 @@ def test_while_requests_keep_coming_mail_goes_in_small_batches_and_all_of_it_goe
         assert set(db.session.scalars(db.select(Notification.status))) == {"sent"}
 
 
+def test_a_quiet_batch_handed_back_whole_when_a_request_arrives_still_goes_out(make_app, smtp, monkeypatch):
+    """A request that begins right after a quiet batch is claimed hands the whole batch back unsent; the
+    sender goes on in turns rather than sleeping until the next poll (an hour here) with the mail due."""
+    from booking.outbox import worker as outbox_worker
+
+    app = make_app(OUTBOX_WORKER=True, OUTBOX_POLL_SECONDS=3600)
+    worker = app.extensions["outbox_worker"]
+    real_deliver_due = outbox_worker.deliver_due
+    calls = []
+
+    def a_request_begins_during_the_first_pass(**kwargs):
+        if not calls:
+            worker.request_started()  # the quiet batch's stopping() is now true before its first email
+        report = real_deliver_due(**kwargs)
+        calls.append(report)
+        return report
+
+    monkeypatch.setattr(outbox_worker, "deliver_due", a_request_begins_during_the_first_pass)
+    with app.test_request_context("/es/appointment/x/consent", method="POST"):
+        enqueue("patient_acknowledgement", consultation_request=make_request(notifications=False))
+        db.session.commit()
+    arrived = smtp.handler.received.wait(10)
+    worker.stop()
+    assert calls and calls[0].handed_back == 1 and not calls[0].sent
+    assert arrived, "the handed-back email waited for the next poll"
+    with app.app_context():
+        assert db.session.scalars(db.select(Notification.status)).all() == ["sent"]
+
+
 def test_a_flask_command_that_queues_mail_starts_no_sender_thread(make_app, smtp):
     """A command's process may end mid-batch; its mail waits in the outbox for the real sender."""
     app = make_app(OUTBOX_WORKER=True, OUTBOX_POLL_SECONDS=3600)

@@ -27,6 +27,7 @@ class DeliveryReport:
     refused: list[int] = field(default_factory=list)  # the address was refused: staff must look
     busy: int = 0  # due, but claimed by another process that is sending it now
     withdrawn: list[int] = field(default_factory=list)  # its feature said it is no longer needed
+    handed_back: int = 0  # claimed, then given back unsent because the sender was told to stop
 
     @property
     def undelivered(self) -> int:
@@ -104,6 +105,7 @@ def deliver_due(now: datetime | None = None, batch_size: int | None = 100, honou
     finally:
         if done[0] < len(ids):  # stopping: another sender may take these at once rather than after the lease
             release_claims(batch.token)
+            report.handed_back = len(ids) - done[0]
     return report
 
 

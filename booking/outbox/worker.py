@@ -82,7 +82,7 @@ class OutboxWorker:
         return None
 
     def _one_batch(self) -> bool:
-        """Deliver one batch when it is the sender's turn; True when it handled mail, so more may be due."""
+        """Deliver one batch when it is the sender's turn; True when it handled or handed back mail, so more may be due."""
         quiet = self._turn()
         if quiet is None:
             return False
@@ -101,7 +101,8 @@ class OutboxWorker:
             ended = time.monotonic()
             self.next_busy_turn = ended + (ended - started) * (1 / BUSY_SHARE - 1)
         handled = len(report.sent) + len(report.failed) + len(report.refused) + len(report.withdrawn)
-        return handled > 0
+        # Mail handed back when requests arrived is still due: go on in turns, not after the next poll.
+        return handled > 0 or report.handed_back > 0
 
     def stop(self, timeout: float = 30) -> None:
         """End the thread once the pass in hand is done; it does not start again."""
