@@ -9,7 +9,6 @@ from flask_mail import Message
 
 from booking.appointments.links import manage_url
 from booking.clock import clinic_time
-from booking.consent.pdf import signed_pdf
 from booking.consent.queries import is_signed
 from booking.consent.reminders import CONSENT_REMINDER
 from booking.extensions import db
@@ -52,6 +51,8 @@ def signed_copy(notification: Notification) -> Message | None:
     message = patient_message(consultation, "consent_signed", N_("Your signed dry-needling consent"),
                               when=when(record.appointment, consultation.language),
                               flagged=record.flagged, consent_link=consent_url(record.appointment))
+    from booking.consent.pdf import signed_pdf  # see booking/consent/pdf.py: imported where a PDF is drawn
+
     with in_language(record.language):
         message.attach(PDF_NAME, "application/pdf", signed_pdf(record))
     return message

@@ -3,6 +3,10 @@
 fpdf2 is pure Python and installs from PyPI alone (no Pango or Cairo from the system), and is actively
 maintained. Its built-in Helvetica covers Latin-1, which holds English and Spanish; typographic marks
 outside it are written as their plain equivalents, and anything else as "?" (the row keeps the exact text).
+
+fpdf2 and the font and image libraries it loads take about 0.3 s to import, more than the rest of the app:
+this module is imported inside the functions that draw a PDF, so that a web worker, a flask command or a
+test's server that never draws one does not pay for it at every start.
 """
 
 from datetime import UTC, datetime

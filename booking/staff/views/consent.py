@@ -5,7 +5,6 @@ from flask import Response, abort, current_app, flash, redirect, request, url_fo
 from flask_login import current_user
 
 from booking.consent import operations
-from booking.consent.pdf import blank_pdf, signed_pdf
 from booking.consent.queries import consent_rows, consent_state, state_of
 from booking.consent.text import LANGUAGES, consent_text
 from booking.extensions import db
@@ -58,6 +57,8 @@ def consent_pdf(reference: str):
     ).scalar_one_or_none()
     if record is None:
         abort(404)
+    from booking.consent.pdf import signed_pdf  # see booking/consent/pdf.py: imported where a PDF is drawn
+
     with in_language(record.language):
         body = signed_pdf(record)
     current_app.logger.info("Consent PDF of request %s opened by staff %s", reference, current_user.id)
@@ -84,6 +85,8 @@ def blank_consent_pdf():
     language = language if language in LANGUAGES else "en"
     practitioner_id = request.args.get("practitioner", "")
     practitioner = db.session.get(Practitioner, int(practitioner_id)) if practitioner_id.isdigit() else None
+    from booking.consent.pdf import blank_pdf  # see booking/consent/pdf.py: imported where a PDF is drawn
+
     with in_language(language):
         body = blank_pdf(consent_text(language, practitioner))
     return _pdf(body, f"dry-needling-consent-{language}.pdf")
