@@ -10,8 +10,10 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, has_app_context, has_request_context, request
 from flask.logging import default_handler
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 LOG_FORMAT = "[%(asctime)s] %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -20,6 +22,8 @@ _ID_KEY = "booking.request_id"  # where the id waits in the WSGI environ
 # What a proxy or load balancer may hand us as an id: short, and nothing that could forge a log line.
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@-]{1,128}")
 _HANDLER_MARK = "_booking_handler"
+# Lines an operation has said, waiting on the session for its transaction to commit (log_on_commit).
+_ON_COMMIT = "booking_logs_on_commit"
 
 
 def current_request_id() -> str:
@@ -114,3 +118,23 @@ class RequestIds:
             return start_response(status, [*headers, (REQUEST_ID_HEADER, request_id)], exc_info)
 
         return self.app(environ, with_id)
+
+
+def log_on_commit(session: Session, message: str, *args) -> None:
+    """Log `message` (an INFO line) once the caller commits the session's transaction, and never if it rolls
+    back: an operation does not commit (its caller does, once), so a line written at once would tell of a
+    change the database may still refuse."""
+    session.info.setdefault(_ON_COMMIT, []).append((message, args))
+
+
+@event.listens_for(Session, "after_commit")
+def _log_what_was_committed(session: Session) -> None:
+    lines = session.info.pop(_ON_COMMIT, ())
+    logger = current_app.logger if has_app_context() else logging.getLogger("booking")
+    for message, args in lines:
+        logger.info(message, *args)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_what_was_rolled_back(session: Session) -> None:
+    session.info.pop(_ON_COMMIT, None)

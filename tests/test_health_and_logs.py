@@ -119,3 +119,23 @@ def test_a_served_request_logs_its_event_on_one_line_with_its_id_and_no_health_d
     everything = errors.read_text() + access.read_text()
     for detail in (DESCRIPTION, "Maria", "maria@example.org", "555-0123", "blood", "needle"):
         assert detail not in everything
+
+
+def test_an_operation_logs_its_change_only_once_the_caller_commits(app, caplog):
+    """Operations do not commit (their caller does, once): a line written at once would tell of a change
+    the database could still refuse. The line waits for the commit, and a rollback takes it away."""
+    from booking.appointments.practitioners import add_practitioner
+
+    def said() -> list[str]:
+        return [record.getMessage() for record in caplog.records if record.getMessage().startswith("Practitioner ")]
+
+    with app.app_context(), caplog.at_level(logging.INFO, logger="booking"):
+        add_practitioner("Avery Lee", "mon 09:00-12:00")
+        assert said() == []  # not yet committed
+        db.session.rollback()
+        assert said() == []
+        kept = add_practitioner("Blair Kim", "tue 09:00-12:00")
+        db.session.commit()
+        assert said() == [f"Practitioner {kept.id} added"]
+        db.session.commit()  # a later transaction does not say it again
+        assert said() == [f"Practitioner {kept.id} added"]

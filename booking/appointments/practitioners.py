@@ -8,7 +8,6 @@ import secrets
 from datetime import date, datetime, time
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from booking.appointments.hours import first_instant_from, format_hours, parse_hours, parse_time_off
@@ -16,6 +15,7 @@ from booking.clock import clinic_time, clinic_zone
 from booking.extensions import db
 from booking.models import EMAIL_MAX, NAME_MAX, Appointment, Practitioner, TimeOff, utcnow
 from booking.states import AppointmentStatus
+from booking.logs import log_on_commit
 
 DEMO_NAME = "Demo therapist"
 DEMO_HOURS = "mon-fri 09:00-12:00,13:00-17:00"
@@ -76,14 +76,14 @@ def add_practitioner(name: str, hours: str, email: str | None = None) -> Practit
     except IntegrityError:
         db.session.rollback()
         raise PractitionerExists(f'there is already a practitioner named "{practitioner.name}"') from None
-    current_app.logger.info("Practitioner %s added", practitioner.id)
+    log_on_commit(db.session, "Practitioner %s added", practitioner.id)
     return practitioner
 
 
 def set_hours(practitioner: Practitioner, spec: str) -> Practitioner:
     """New weekly hours; times already held stay held, only what is offered next changes."""
     practitioner.hours = canonical_hours(spec)
-    current_app.logger.info("Hours of practitioner %s changed", practitioner.id)
+    log_on_commit(db.session, "Hours of practitioner %s changed", practitioner.id)
     return practitioner
 
 
@@ -94,7 +94,7 @@ def add_time_off(practitioner: Practitioner, from_text: str, to_text: str | None
                        ends_at=ends_at.replace(tzinfo=None))
     db.session.add(time_off)
     db.session.flush()  # its id, for the log and the caller
-    current_app.logger.info("Time off %s added for practitioner %s", time_off.id, practitioner.id)
+    log_on_commit(db.session, "Time off %s added for practitioner %s", time_off.id, practitioner.id)
     return time_off
 
 
@@ -105,27 +105,27 @@ def remove_time_off(practitioner: Practitioner, time_off_id: int) -> bool:
     ).rowcount
     db.session.expire(practitioner, ["time_off"])
     if removed:
-        current_app.logger.info("Time off %s removed for practitioner %s", time_off_id, practitioner.id)
+        log_on_commit(db.session, "Time off %s removed for practitioner %s", time_off_id, practitioner.id)
     return bool(removed)
 
 
 def set_active(practitioner: Practitioner, active: bool) -> Practitioner:
     """An inactive practitioner offers no new times; held times stay for staff to move or release."""
     practitioner.active = active
-    current_app.logger.info("Practitioner %s %s", practitioner.id, "activated" if active else "deactivated")
+    log_on_commit(db.session, "Practitioner %s %s", practitioner.id, "activated" if active else "deactivated")
     return practitioner
 
 
 def new_feed_token(practitioner: Practitioner) -> str:
     """A fresh secret for the private calendar feed; any earlier feed URL stops working."""
     practitioner.feed_token = secrets.token_urlsafe(32)
-    current_app.logger.info("Calendar feed of practitioner %s given a new address", practitioner.id)
+    log_on_commit(db.session, "Calendar feed of practitioner %s given a new address", practitioner.id)
     return practitioner.feed_token
 
 
 def revoke_feed_token(practitioner: Practitioner) -> None:
     practitioner.feed_token = None
-    current_app.logger.info("Calendar feed of practitioner %s revoked", practitioner.id)
+    log_on_commit(db.session, "Calendar feed of practitioner %s revoked", practitioner.id)
 
 
 def practitioner_for_feed(token: str) -> Practitioner | None:

@@ -4,7 +4,6 @@ Each writes its row, the request's history line and the emails it owes in the ca
 view commits once. Consent rows are only ever added.
 """
 
-from flask import current_app
 
 from booking.consent import emails
 from booking.consent.queries import signed_consent
@@ -16,6 +15,7 @@ from booking.lifecycle.history import PATIENT, by_staff, write_line
 from booking.models import Appointment, ConsentRecord, ConsentReview, ConsultationRequest, StaffUser, utcnow
 from booking.models.staff import ADDRESS_MAX, USER_AGENT_MAX
 from booking.states import AppointmentStatus, ConsentAction
+from booking.logs import log_on_commit
 
 
 class NotAllowed(Exception):
@@ -76,7 +76,7 @@ def sign(appointment: Appointment, *, language: str, screening: list[str], state
     db.session.flush()
     withdraw_consent_reminder(appointment)
     emails.enqueue_signed(record)
-    current_app.logger.info("Consent signed for request %s", consultation.reference)
+    log_on_commit(db.session, "Consent signed for request %s", consultation.reference)
     return record
 
 
@@ -98,7 +98,7 @@ def withdraw(appointment: Appointment, *, address: str, user_agent: str) -> Cons
     write_line(consultation, PATIENT, "The patient withdrew their dry-needling consent online.")
     db.session.flush()
     emails.enqueue_withdrawn(record)
-    current_app.logger.info("Consent withdrawn for request %s", consultation.reference)
+    log_on_commit(db.session, "Consent withdrawn for request %s", consultation.reference)
     return record
 
 
@@ -110,6 +110,6 @@ def mark_reviewed(appointment: Appointment, staff: StaffUser) -> ConsentReview:
     review = ConsentReview(consent=signed, staff=staff)
     db.session.add(review)
     write_line(appointment.consultation_request, by_staff(staff), "Reviewed the dry-needling consent with the patient.")
-    current_app.logger.info("Consent for request %s reviewed by staff %s",
+    log_on_commit(db.session, "Consent for request %s reviewed by staff %s",
                             appointment.consultation_request.reference, staff.id)
     return review

@@ -10,7 +10,6 @@ time puts the request in front of the front desk (attention_since) until a staff
 
 from datetime import UTC, datetime
 
-from flask import current_app
 
 from booking.appointments import emails as appointment_emails
 from booking.appointments import operations as appointment_operations
@@ -24,6 +23,7 @@ from booking.lifecycle.history import PATIENT, SYSTEM, By, by_staff, write_line
 from booking.lifecycle.workflow import check_move
 from booking.models import Appointment, ConsultationRequest, RequestEvent, utcnow
 from booking.states import Actor, AppointmentStatus, RequestStatus, WaitlistStatus
+from booking.logs import log_on_commit
 
 __all__ = ["By", "NotAllowed", "PATIENT", "SYSTEM", "TimeTaken", "accept_offer", "add_note", "by_staff",
            "cancel_time", "change_status", "confirm_time", "mark_seen", "move_time", "offer_time",
@@ -56,7 +56,7 @@ def _with(appointment: Appointment) -> str:
 
 
 def _log(consultation: ConsultationRequest, what: str, by: By) -> None:
-    current_app.logger.info("Request %s: %s by %s", consultation.reference, what, by.log_name)
+    log_on_commit(db.session, "Request %s: %s by %s", consultation.reference, what, by.log_name)
 
 
 # Staff at the front desk.

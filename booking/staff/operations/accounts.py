@@ -3,13 +3,13 @@ and the password step of signing in, which costs the same whether or not the acc
 
 from functools import cache
 
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking.extensions import db
 from booking.models import StaffUser, utcnow
 from booking.models.staff import PASSWORD_METHOD, password_method
+from booking.logs import log_on_commit
 
 # Checked against when the email is unknown, so both failures take the same time. Made once with
 # generate_password_hash("not-a-real-password", method=PASSWORD_METHOD) and kept as text: made on import, it
@@ -41,7 +41,7 @@ def create_staff(email: str, password: str, is_admin: bool = False) -> StaffUser
     except IntegrityError:
         db.session.rollback()
         raise StaffExists(staff.email) from None
-    current_app.logger.info("Staff account %s created (admin: %s)", staff.id, is_admin)
+    log_on_commit(db.session, "Staff account %s created (admin: %s)", staff.id, is_admin)
     return staff
 
 
@@ -63,4 +63,4 @@ def staff_for_password(email: str, password: str) -> StaffUser | None:
 def note_sign_in(staff: StaffUser) -> None:
     """Both steps done: the team page shows when, the log says who; the caller commits."""
     staff.last_login_at = utcnow()
-    current_app.logger.info("Staff %s logged in", staff.id)
+    log_on_commit(db.session, "Staff %s logged in", staff.id)

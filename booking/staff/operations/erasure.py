@@ -7,10 +7,10 @@ back: the caller removes them with delete_copies() only after its commit, from t
 
 from datetime import timedelta
 
-from flask import current_app
 
 from booking.extensions import db
 from booking.models import ConsultationRequest, RequestEvent, StaffUser, utcnow
+from booking.logs import log_on_commit
 
 
 def erase_request(consultation: ConsultationRequest, staff: StaffUser) -> list[str]:
@@ -21,7 +21,7 @@ def erase_request(consultation: ConsultationRequest, staff: StaffUser) -> list[s
     message_ids = [notification.message_id for notification in consultation.notifications]
     db.session.delete(consultation)
     db.session.flush()
-    current_app.logger.info("Request %s erased on request by staff %s", reference, staff.id)
+    log_on_commit(db.session, "Request %s erased on request by staff %s", reference, staff.id)
     return message_ids
 
 
@@ -46,5 +46,5 @@ def purge_expired_requests(retention_days: int) -> tuple[list[str], list[str]]:
         db.session.delete(consultation)
     db.session.flush()
     for reference in references:
-        current_app.logger.info("Request %s purged after the retention period", reference)
+        log_on_commit(db.session, "Request %s purged after the retention period", reference)
     return references, message_ids

@@ -26,6 +26,7 @@ from booking.extensions import db
 from booking.models import RecoveryCode, StaffEvent, StaffUser, utcnow
 from booking.staff.operations.sessions import end_all_sessions
 from booking.states import StaffAction
+from booking.logs import log_on_commit
 
 STEP_SECONDS = 30
 RECOVERY_CODES = 10
@@ -77,7 +78,7 @@ def secret_of(staff: StaffUser) -> str | None:
                                    staff.id)
         return None
     staff.totp_secret = encrypt_secret(secret)
-    current_app.logger.info("Two-step key of staff %s re-encrypted under the current SECRET_KEY", staff.id)
+    log_on_commit(db.session, "Two-step key of staff %s re-encrypted under the current SECRET_KEY", staff.id)
     return secret
 
 
@@ -140,7 +141,7 @@ def confirm_set_up(staff: StaffUser, code: str) -> list[str] | None:
         return None
     staff.totp_confirmed_at = utcnow()
     codes = _new_recovery_codes(staff)
-    current_app.logger.info("Staff %s set up two-step sign-in", staff.id)
+    log_on_commit(db.session, "Staff %s set up two-step sign-in", staff.id)
     return codes
 
 
@@ -170,7 +171,7 @@ def use_recovery_code(staff: StaffUser, code: str) -> bool:
         .values(used_at=utcnow())
     ).rowcount
     if used:
-        current_app.logger.info("Staff %s signed in with a recovery code", staff.id)
+        log_on_commit(db.session, "Staff %s signed in with a recovery code", staff.id)
     return used == 1
 
 
@@ -190,5 +191,5 @@ def reset_two_step(staff: StaffUser, by: StaffUser | None) -> None:
     db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.staff_id == staff.id))
     db.session.add(StaffEvent(staff_id=staff.id, by_id=by.id if by else None, action=StaffAction.TWO_STEP_RESET))
     end_all_sessions(staff.id)
-    current_app.logger.info("Two-step sign-in of staff %s reset by %s", staff.id,
+    log_on_commit(db.session, "Two-step sign-in of staff %s reset by %s", staff.id,
                             f"staff {by.id}" if by else "the operator")
