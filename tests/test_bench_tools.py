@@ -59,7 +59,8 @@ def check_bench_run(flags: tuple[str, ...], database: str) -> None:
     assert drained and drained.group(1) == drained.group(2) and int(drained.group(1)) > 0, out
     assert re.search(r"^sender on / off +[\d.]+: valid submissions with the in-process sender on .* the median "
                      r"of 2 rounds: [\d.]+, [\d.]+$", out, re.M), out
-    assert re.search(r"^sender on, after +each burst's held-back mail all sent within [\d.]+, [\d.]+ s ", out, re.M), out
+    assert re.search(r"^sender on, after +each burst's held-back mail all sent within [\d.]+, [\d.]+ s ", out,
+                     re.M), out
     in_process = re.search(r"^in-process drain +(\d+) of (\d+) emails in [\d.]+ s", out, re.M)
     assert in_process and in_process.group(1) == in_process.group(2) == drained.group(1), out
     name = "PostgreSQL" if "--postgres" in flags else "SQLite"

@@ -47,7 +47,8 @@ def same_as_flask_mail(message: Message) -> dict:
 
 def test_a_patient_email_in_spanish_with_its_calendar_file(mail_app):
     message = Message(subject="Su cita está confirmada [JPT-ABCD-EFGH] - Juniper Physical Therapy",
-                      recipients=["maria.lopez@exámple.org"], body="Hola María,\n\nSu cita: martes 9:00 — ¡gracias!\n",
+                      recipients=["maria.lopez@exámple.org"],
+                      body="Hola María,\n\nSu cita: martes 9:00 — ¡gracias!\n",
                       html="<p>Hola María,</p><p>Su cita: martes 9:00 — ¡gracias!</p>",
                       extra_headers={"Auto-Submitted": "auto-generated"})
     message.attach("consultation.ics", "text/calendar; method=REQUEST; charset=UTF-8", CALENDAR)

@@ -8,8 +8,8 @@ Connection.configure_host, which Flask-Mail does not document.
 
 The bytes on the wire are written by the standard library's email package from the Message's public fields
 (message_bytes), not by Message.as_bytes(): that one always writes under email.policy.SMTP, which parses
-every header again while writing it, about two thirds of the CPU an email costs to build and the largest
-part of the outbox's drain rate. The same MIME tree written with email.mime's own policy (compat32) is the
+every header again while writing it: about two thirds of the CPU an email cost to build, and the largest
+single part of the drain's. The same MIME tree written with email.mime's own policy (compat32) is the
 same email at about a third of the cost; tests/test_mail_bytes.py reads both and finds them the same.
 """
 
@@ -60,7 +60,8 @@ def mime_tree(message: Message) -> MIMEBase:
     attachments = [attachment_part(attachment) for attachment in message.attachments]
     tree = MIMEMultipart("mixed", _subparts=[content, *attachments]) if attachments or alternatives else text
     if message.subject:
-        tree["Subject"] = message.subject if message.subject.isascii() else email.header.Header(message.subject, charset)
+        subject = message.subject
+        tree["Subject"] = subject if subject.isascii() else email.header.Header(subject, charset)
     tree["From"] = sanitize_address(message.sender, charset)
     tree["To"] = ", ".join(dict.fromkeys(sanitize_addresses(message.recipients, charset)))
     tree["Date"] = email.utils.formatdate(message.date, localtime=True)

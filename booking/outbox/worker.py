@@ -85,7 +85,8 @@ class OutboxWorker:
         return None
 
     def _one_batch(self) -> bool:
-        """Deliver one batch when it is the sender's turn; True when it handled or handed back mail, so more may be due."""
+        """Deliver one batch when it is the sender's turn; True when it handled or handed back mail, so more
+        may be due."""
         quiet = self._turn()
         if quiet is None:
             return False
