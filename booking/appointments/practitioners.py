@@ -13,9 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from booking.appointments.hours import first_instant_from, format_hours, parse_hours, parse_time_off
 from booking.clock import clinic_time, clinic_zone
 from booking.extensions import db
+from booking.logs import log_on_commit
 from booking.models import EMAIL_MAX, NAME_MAX, Appointment, Practitioner, TimeOff, utcnow
 from booking.states import AppointmentStatus
-from booking.logs import log_on_commit
 
 DEMO_NAME = "Demo therapist"
 DEMO_HOURS = "mon-fri 09:00-12:00,13:00-17:00"

@@ -4,7 +4,6 @@ Each writes its row, the request's history line and the emails it owes in the ca
 view commits once. Consent rows are only ever added.
 """
 
-
 from booking.consent import emails
 from booking.consent.queries import signed_consent
 from booking.consent.reminders import withdraw_consent_reminder
@@ -12,10 +11,10 @@ from booking.consent.text import consent_text
 from booking.extensions import db
 from booking.intake.choices import all_choices
 from booking.lifecycle.history import PATIENT, by_staff, write_line
+from booking.logs import log_on_commit
 from booking.models import Appointment, ConsentRecord, ConsentReview, ConsultationRequest, StaffUser, utcnow
 from booking.models.staff import ADDRESS_MAX, USER_AGENT_MAX
 from booking.states import AppointmentStatus, ConsentAction
-from booking.logs import log_on_commit
 
 
 class NotAllowed(Exception):
@@ -111,5 +110,5 @@ def mark_reviewed(appointment: Appointment, staff: StaffUser) -> ConsentReview:
     db.session.add(review)
     write_line(appointment.consultation_request, by_staff(staff), "Reviewed the dry-needling consent with the patient.")
     log_on_commit(db.session, "Consent for request %s reviewed by staff %s",
-                            appointment.consultation_request.reference, staff.id)
+                  appointment.consultation_request.reference, staff.id)
     return review

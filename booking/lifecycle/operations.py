@@ -21,9 +21,9 @@ from booking.formatting import when
 from booking.lifecycle import emails as lifecycle_emails
 from booking.lifecycle.history import PATIENT, SYSTEM, By, by_staff, write_line
 from booking.lifecycle.workflow import check_move
+from booking.logs import log_on_commit
 from booking.models import Appointment, ConsultationRequest, RequestEvent, utcnow
 from booking.states import Actor, AppointmentStatus, RequestStatus, WaitlistStatus
-from booking.logs import log_on_commit
 
 __all__ = ["By", "NotAllowed", "PATIENT", "SYSTEM", "TimeTaken", "accept_offer", "add_note", "by_staff",
            "cancel_time", "change_status", "confirm_time", "mark_seen", "move_time", "offer_time",

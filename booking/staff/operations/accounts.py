@@ -7,9 +7,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking.extensions import db
+from booking.logs import log_on_commit
 from booking.models import StaffUser, utcnow
 from booking.models.staff import PASSWORD_METHOD, password_method
-from booking.logs import log_on_commit
 
 # Checked against when the email is unknown, so both failures take the same time. Made once with
 # generate_password_hash("not-a-real-password", method=PASSWORD_METHOD) and kept as text: made on import, it

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 
 from booking.extensions import db
-from booking.models import ConsultationRequest, RequestEvent, StaffUser, utcnow
 from booking.logs import log_on_commit
+from booking.models import ConsultationRequest, RequestEvent, StaffUser, utcnow
 
 
 def erase_request(consultation: ConsultationRequest, staff: StaffUser) -> list[str]:

@@ -14,13 +14,13 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from booking.extensions import db
+from booking.logs import log_on_commit
 from booking.models import RecoveryCode, StaffEvent, StaffUser, utcnow
 from booking.outbox.queue import enqueue
 from booking.staff.operations.accounts import StaffExists
 from booking.staff.operations.sessions import end_all_sessions
 from booking.staff.operations.two_step import confirm_set_up, encrypt_secret, pending_secret
 from booking.states import StaffAction
-from booking.logs import log_on_commit
 
 STAFF_SETUP_LINK = "staff_setup_link"
 # No password hash matches this: an invited account has no password until its owner chooses one.
@@ -69,7 +69,8 @@ def reset_by_link(staff: StaffUser, by: StaffUser) -> None:
     db.session.add(StaffEvent(staff_id=staff.id, by_id=by.id, action=StaffAction.TWO_STEP_RESET))
     send_setup_link(staff, "reset")
     end_all_sessions(staff.id)
-    log_on_commit(db.session, "Two-step sign-in of staff %s reset by staff %s; set-up link sent", staff.id, by.id)
+    log_on_commit(db.session, "Two-step sign-in of staff %s reset by staff %s; set-up link sent", staff.id,
+                  by.id)
 
 
 def staff_for_link(token: str) -> StaffUser | None:
@@ -110,5 +111,6 @@ def finish_setup(staff: StaffUser, token: str, password: str, code: str) -> list
         db.session.rollback()
         return None
     end_all_sessions(staff.id)
-    log_on_commit(db.session, "Staff %s chose a password and set up two-step sign-in from their link", staff.id)
+    log_on_commit(db.session, "Staff %s chose a password and set up two-step sign-in from their link",
+                  staff.id)
     return codes

@@ -23,10 +23,10 @@ from markupsafe import Markup
 from sqlalchemy import or_
 
 from booking.extensions import db
+from booking.logs import log_on_commit
 from booking.models import RecoveryCode, StaffEvent, StaffUser, utcnow
 from booking.staff.operations.sessions import end_all_sessions
 from booking.states import StaffAction
-from booking.logs import log_on_commit
 
 STEP_SECONDS = 30
 RECOVERY_CODES = 10
@@ -192,4 +192,4 @@ def reset_two_step(staff: StaffUser, by: StaffUser | None) -> None:
     db.session.add(StaffEvent(staff_id=staff.id, by_id=by.id if by else None, action=StaffAction.TWO_STEP_RESET))
     end_all_sessions(staff.id)
     log_on_commit(db.session, "Two-step sign-in of staff %s reset by %s", staff.id,
-                            f"staff {by.id}" if by else "the operator")
+                  f"staff {by.id}" if by else "the operator")
