@@ -30,6 +30,11 @@ class DeliveryReport:
     handed_back: int = 0  # claimed, then given back unsent because the sender was told to stop
 
     @property
+    def handled(self) -> int:
+        """Emails this pass settled one way or another: sent, failed, refused or withdrawn."""
+        return len(self.sent) + len(self.failed) + len(self.refused) + len(self.withdrawn)
+
+    @property
     def undelivered(self) -> int:
         return len(self.failed) + len(self.refused) + self.busy
 

@@ -104,9 +104,8 @@ class OutboxWorker:
         if not quiet:
             ended = time.monotonic()
             self.next_busy_turn = ended + (ended - started) * (1 / BUSY_SHARE - 1)
-        handled = len(report.sent) + len(report.failed) + len(report.refused) + len(report.withdrawn)
         # Mail handed back when requests arrived is still due: go on in turns, not after the next poll.
-        return handled > 0 or report.handed_back > 0
+        return report.handled > 0 or report.handed_back > 0
 
     def stop(self, timeout: float = 30) -> None:
         """End the thread once the pass in hand is done; it does not start again."""
@@ -256,12 +255,11 @@ class MailWatcher:
             return False
         finally:
             db.session.remove()
-        handled = len(report.sent) + len(report.failed) + len(report.refused) + len(report.withdrawn)
         self.app.logger.info(
             "Mail pass: %d sent, %d failed, %d refused, %d withdrawn, %d busy elsewhere, %.2f s",
             len(report.sent), len(report.failed), len(report.refused), len(report.withdrawn), report.busy,
             time.monotonic() - started)
-        return handled >= self.batch_size
+        return report.handled >= self.batch_size
 
     def idle_seconds(self) -> float:
         """Until the next email falls due (a reminder's time, a retry, a lapsing claim), at most one poll."""
