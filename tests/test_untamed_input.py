@@ -9,11 +9,15 @@ import secrets
 import socket
 import stat
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from booking import create_app
+from booking.access_log import escaped
 from booking.extensions import db
 from booking.models import ConsultationRequest
 from tests.conftest import free_port, open_form, valid_answers
@@ -194,6 +198,37 @@ def test_the_access_log_escapes_what_the_client_sent(tmp_path):
     assert len(lines) == 1, lines
     assert "/x\\x0a10.9.9.9 - [01/Jan/2027] \\\"GET /staff\\\" 200\\x1b[31m" in lines[0]
     assert "\x1b" not in lines[0]
+
+
+def escaped_char_by_char(value: str) -> str:
+    """The rule, one character at a time: what escaped() must write."""
+    out = []
+    for ch in value:
+        if ch == "\\":
+            out.append("\\\\")
+        elif unicodedata.category(ch)[0] in "CZ" and ch != " ":
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) <= 0xFF else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@pytest.mark.parametrize("value, written", [
+    ("/consultation", "/consultation"),
+    ("/x\n10.9.9.9", "/x\\x0a10.9.9.9"),
+    ("a\\b", "a\\\\b"),
+    ("\x1b[31m", "\\x1b[31m"),
+    ("/es/consulta ó", "/es/consulta ó"),  # printable beyond ASCII stays as it is
+    ("a\u2028b\u00a0c\u200bd", "a\\u2028b\\xa0c\\u200bd"),  # line separator, no-break space, zero width
+    ("\x7f\x85", "\\x7f\\x85"),
+])
+def test_the_access_log_escapes_controls_separators_and_backslashes(value, written):
+    assert escaped(value) == written
+
+
+@given(st.text())
+def test_the_access_log_escapes_any_text_by_the_per_character_rule(value):
+    assert escaped(value) == escaped_char_by_char(value)
 
 
 @pytest.mark.parametrize("unit", ["booking-web.service", "booking-mail.service"])
