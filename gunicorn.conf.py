@@ -23,3 +23,15 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 def on_starting(server):
     """Tell the app how many workers share its limits: --workers does not reach it otherwise."""
     os.environ["WEB_CONCURRENCY"] = str(server.cfg.workers)
+
+
+def post_worker_init(worker):
+    """Once the worker has loaded the app, its modules, templates and settings live as long as it does:
+    gc.freeze() moves them out of the collector's sight. A full collection had to walk about 140,000 such
+    objects (70 to 110 ms, measured in a worker under bench/submit.lua, twice in 2,000 requests), stalling
+    whichever patient's request was in hand; after the freeze it takes 4 to 9 ms. Garbage made later is
+    collected as before."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

@@ -1,7 +1,9 @@
 """The files docs/deploy.md hands an operator work as they are."""
 
 import configparser
+import gc
 import os
+import runpy
 import shlex
 import subprocess
 import sys
@@ -19,6 +21,17 @@ def test_gunicorn_accepts_the_repositorys_config():
     result = subprocess.run([BIN / "gunicorn", "--check-config", "-c", "gunicorn.conf.py", "booking:create_app()"],
                             cwd=ROOT, env=CHECK_ENV, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_each_worker_freezes_what_it_loaded_so_a_full_collection_skips_it():
+    """gunicorn.conf.py's post_worker_init (gunicorn calls it once the worker has loaded the app)."""
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert gc.get_freeze_count() == 0
+    try:
+        settings["post_worker_init"](worker=None)
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
 
 
 @pytest.mark.parametrize("unit", ["booking-web.service", "booking-mail.service"])
