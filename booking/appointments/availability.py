@@ -235,3 +235,13 @@ def active_practitioners() -> list[Practitioner]:
     return _practitioners(None)
 
 
+# The form's choice needs two columns, not ORM objects: every form page and submission reads it.
+_BOOKABLE_NAMES = (db.select(Practitioner.id, Practitioner.name)
+                   .where(Practitioner.active.is_(True), Practitioner.hours != "").order_by(Practitioner.id))
+
+
+def bookable_names() -> list[tuple[int, str]]:
+    """(id, name) of every practitioner a patient can book, in the order the form offers them."""
+    return [(row.id, row.name) for row in db.session.execute(_BOOKABLE_NAMES)]
+
+

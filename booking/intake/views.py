@@ -8,7 +8,7 @@ from flask_babel import gettext
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
-from booking.appointments.availability import WeekOfTimes, active_practitioners, asked_week_of, week_of_times
+from booking.appointments.availability import WeekOfTimes, asked_week_of, bookable_names, week_of_times
 from booking.appointments.operations import TIME_TAKEN, TimeTaken
 from booking.extensions import csrf, db, limiter
 from booking.formatting import when
@@ -26,7 +26,7 @@ def submit_rate_limit() -> str:
 
 def _offer_practitioners(form: ConsultationForm) -> None:
     """The practitioner choice, and whether the form asks for a time at all (only once one is bookable)."""
-    practitioners = [(p.id, p.name) for p in active_practitioners()]
+    practitioners = bookable_names()
     form.practitioner.choices = [SelectChoice("", gettext("Any practitioner")),
                                  *(SelectChoice(str(pid), name) for pid, name in practitioners)]
     form.times_offered = bool(practitioners)
