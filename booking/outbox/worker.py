@@ -24,7 +24,10 @@ BATCH_SIZE = 100
 # A turn costs the requests about twice its share: it takes a core, and on SQLite also the one writer's
 # lock for each email's durable commit. With a share of 0.1, submissions during a burst ran at 0.81 of a
 # like server with the sender off (bench/run, SQLite); with 0.05, at 0.98 on SQLite and 0.80 on PostgreSQL.
-BUSY_BATCH_SIZE = 10
+# One email a turn: the sender thread holds the GIL while it builds an email, so a request served by the same
+# process meanwhile waits about as long as the turn lasts. Ten a turn (about 100 ms) left the rates alone but
+# raised the submissions' p99 at 16 connections from 82-120 ms (sender off) to 123-137 ms (sender on).
+BUSY_BATCH_SIZE = 1
 BUSY_SHARE = 0.05
 QUIET_SECONDS = 0.25
 
