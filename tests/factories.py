@@ -150,7 +150,7 @@ def make_appointment_at(practitioner, starts_at, *, status=None, consultation=No
 
 def first_free_time(practitioner_id: int | None = None, after=None):
     """The first time the picker offers (aware UTC), from the week that holds `after` (a local date)."""
-    from booking.appointments.availability import week_of_times
+    from booking.appointments.queries import week_of_times
 
     week = week_of_times(after, practitioner_id)
     while True:

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from booking.appointments import attendance
+from booking.appointments.operations import attendance
 from booking.extensions import db
 from booking.lifecycle import operations
 from booking.models import Appointment, RequestEvent, StaffUser

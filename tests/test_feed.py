@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from icalendar import Calendar
 
-from booking.appointments.practitioners import new_feed_token, revoke_feed_token
+from booking.appointments.operations.practitioners import new_feed_token, revoke_feed_token
 from booking.extensions import db
 from booking.models import Practitioner
 from booking.states import AppointmentStatus

@@ -124,7 +124,7 @@ def test_a_served_request_logs_its_event_on_one_line_with_its_id_and_no_health_d
 def test_an_operation_logs_its_change_only_once_the_caller_commits(app, caplog):
     """Operations do not commit (their caller does, once): a line written at once would tell of a change
     the database could still refuse. The line waits for the commit, and a rollback takes it away."""
-    from booking.appointments.practitioners import add_practitioner
+    from booking.appointments.operations.practitioners import add_practitioner
 
     def said() -> list[str]:
         return [record.getMessage() for record in caplog.records if record.getMessage().startswith("Practitioner ")]

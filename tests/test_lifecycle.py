@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import event
 
-from booking.appointments.availability import week_of_times
+from booking.appointments.queries import week_of_times
 from booking.appointments.links import manage_url
 from booking.appointments.slots import parse_slot_value
 from booking.formatting import slot_label

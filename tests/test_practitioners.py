@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 import time_machine
 
-from booking.appointments.practitioners import PractitionerExists, add_practitioner
+from booking.appointments.operations.practitioners import PractitionerExists, add_practitioner
 from booking.extensions import db
 from booking.models import Practitioner, TimeOff
 from tests.factories import make_practitioner

@@ -9,7 +9,7 @@ import time_machine
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from booking.appointments.availability import practitioners_free_at, week_of_times
+from booking.appointments.queries import practitioners_free_at, week_of_times
 from booking.appointments.links import manage_url
 from booking.appointments.operations import TIME_TAKEN
 from booking.appointments.slots import parse_slot_value

@@ -5,7 +5,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from booking.appointments.hours import HoursSpecError, TimeOffError
-from booking.appointments.practitioners import (
+from booking.appointments.operations.practitioners import (
     PractitionerError,
     add_practitioner,
     add_time_off,

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, render_template
 from flask_mail import Message
 
-from booking.appointments.availability import practitioners_free_at
 from booking.appointments.calendar import appointment_ics
 from booking.appointments.links import MANAGE_LINK_RENEWED, live, manage_url, offer_freed_time, waitlist_url
+from booking.appointments.queries import practitioners_free_at
 from booking.clock import clinic_zone
 from booking.consent.queries import is_signed as consent_signed
 from booking.consent.reminders import schedule_consent_reminder, withdraw_consent_reminder

@@ -13,8 +13,8 @@ from booking.appointments import operations as appointment_operations
 from booking.extensions import db
 from booking.formatting import slot_label, when
 from booking.lifecycle import operations
-from booking.appointments.availability import asked_week_of, aware_now, practitioners_free_at, week_of_times
 from booking.appointments.links import appointment_for, manage_token, use_offer, waitlist_offer_for
+from booking.appointments.queries import asked_week_of, aware_now, practitioners_free_at, week_of_times
 from booking.appointments.slots import parse_slot_value
 from booking.clock import clinic_zone
 from booking.i18n import current_language

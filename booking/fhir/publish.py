@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask import current_app
 
-from booking.appointments.availability import aware_now
+from booking.appointments.queries import aware_now
 from booking.extensions import db
 from booking.clock import clinic_zone
 from booking.fhir.resources import Publication, build_publication, first_bookable

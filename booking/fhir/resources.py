@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 
-from booking.appointments.availability import active_practitioners, aware_now, free_times_by_practitioner, window
 from booking.appointments.hours import HoursSpecError, parse_hours
+from booking.appointments.queries import active_practitioners, aware_now, free_times_by_practitioner, window
 from booking.appointments.slots import CELL_MINUTES, local_starts, slot_value
 from booking.clock import clinic_zone
 from booking.phone import to_e164

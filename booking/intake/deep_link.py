@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import re
 from datetime import UTC, datetime, timedelta
 
-from booking.appointments.availability import (
+from booking.appointments.queries import (
     OfferedTime,
     free_times_by_practitioner,
     practitioner_load,

@@ -8,8 +8,8 @@ from flask_babel import gettext
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
-from booking.appointments.availability import WeekOfTimes, asked_week_of, bookable_names, week_of_times
 from booking.appointments.operations import TIME_TAKEN, TimeTaken
+from booking.appointments.queries import WeekOfTimes, asked_week_of, bookable_names, week_of_times
 from booking.extensions import csrf, db, limiter
 from booking.formatting import when
 from booking.i18n import current_language

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from booking.appointments import emails as appointment_emails
 from booking.appointments import operations as appointment_operations
-from booking.appointments.attendance import attendance_after_patient_cancel
+from booking.appointments.operations.attendance import attendance_after_patient_cancel
 from booking.appointments.links import rotate_manage_link
 from booking.appointments.operations import NotAllowed, TimeTaken
 from booking.extensions import db

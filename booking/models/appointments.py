@@ -95,7 +95,7 @@ class Appointment(db.Model):
     manage_nonce: Mapped[str] = mapped_column(String(32), default=new_nonce, unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    # Did the patient come? Marked once the time has started (booking/appointments/attendance.py); None until then.
+    # Did the patient come? Marked once the time has started (appointments/operations/attendance.py); None till then.
     attendance: Mapped[Attendance | None] = mapped_column(state(Attendance, "attendance", 16), index=True)
     attendance_at: Mapped[datetime | None]
     # When the time first became confirmed (by the desk, the patient taking an offer, or at once); for the numbers.

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from wtforms.widgets import DateInput, TimeInput
 
 from booking.appointments.hours import DAY_NAMES, HoursSpecError, TimeOffError, parse_hours, parse_time_off
-from booking.appointments.practitioners import PractitionerError, clean_email
+from booking.appointments.operations.practitioners import PractitionerError, clean_email
 from booking.clock import clinic_zone
 from booking.lifecycle.workflow import TRANSITIONS
 from booking.models import EMAIL_MAX, NAME_MAX

@@ -4,8 +4,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from booking import formatting
-from booking.appointments.availability import active_practitioners, asked_week_of, week_of_times
 from booking.appointments.operations import TIME_TAKEN
+from booking.appointments.queries import active_practitioners, asked_week_of, week_of_times
 from booking.appointments.slots import parse_slot_value
 from booking.clock import clinic_zone
 from booking.extensions import db

@@ -9,7 +9,7 @@ from datetime import date
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from booking.appointments import attendance
+from booking.appointments.operations import attendance
 from booking.extensions import db
 from booking.staff.guard import bp
 from booking.staff.queries import find_request

@@ -8,7 +8,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_wtf import FlaskForm
 
 from booking.appointments.calendar import feed_ics
-from booking.appointments.practitioners import (
+from booking.appointments.operations.practitioners import (
     PractitionerExists,
     add_practitioner,
     add_time_off,

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from booking.appointments import emails
-from booking.appointments.availability import aware_now, practitioners_free_at
+from booking.appointments.queries import aware_now, practitioners_free_at
 from booking.appointments.slots import cells
 from booking.clock import to_stored
 from booking.extensions import db

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
-from booking.appointments.availability import aware_now
+from booking.appointments.queries import aware_now
 from booking.clock import clinic_zone, to_stored
 from booking.extensions import db
 from booking.formatting import when
