@@ -97,3 +97,25 @@ def test_inbox_search_and_purge_work_on_postgres(pg_app):
         db.session.commit()
         assert names() == ["Ben 100% Sure"]
         assert db.session.execute(db.select(db.func.count(Notification.id))).scalar_one() == 2
+
+
+@pytest.mark.slow
+def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(tmp_path_factory):
+    """free_port() finds a port nobody listens on; another process can take it before PostgreSQL binds it."""
+    import socket
+    import tempfile
+    from pathlib import Path
+
+    from tests.fixtures.postgres import PostgresServer
+
+    server = PostgresServer(Path(tempfile.mkdtemp(prefix="booking-pg-")))
+    taken = server.port
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", taken))
+        squatter.listen()
+        server.start()
+        try:
+            assert server.port != taken
+            assert server.create_database("reachable").endswith(f":{server.port}/reachable")
+        finally:
+            server.stop()
