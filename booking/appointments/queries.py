@@ -243,5 +243,3 @@ _BOOKABLE_NAMES = (db.select(Practitioner.id, Practitioner.name)
 def bookable_names() -> list[tuple[int, str]]:
     """(id, name) of every practitioner a patient can book, in the order the form offers them."""
     return [(row.id, row.name) for row in db.session.execute(_BOOKABLE_NAMES)]
-
-
