@@ -1,6 +1,9 @@
 """The same app on a real PostgreSQL server: migrations, the outbox's claims, the inbox's search and purge."""
 
+import socket
+import tempfile
 import threading
+from pathlib import Path
 
 import pytest
 from flask_migrate import downgrade, upgrade
@@ -10,6 +13,7 @@ from booking.extensions import db
 from booking.models import ConsultationRequest, Notification
 from booking.outbox.delivery import deliver_due
 from tests.conftest import open_form, valid_answers
+from tests.fixtures.postgres import PostgresServer
 
 
 @pytest.fixture
@@ -100,14 +104,8 @@ def test_inbox_search_and_purge_work_on_postgres(pg_app):
 
 
 @pytest.mark.slow
-def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(tmp_path_factory):
+def test_a_server_whose_port_was_taken_meanwhile_starts_on_another():
     """free_port() finds a port nobody listens on; another process can take it before PostgreSQL binds it."""
-    import socket
-    import tempfile
-    from pathlib import Path
-
-    from tests.fixtures.postgres import PostgresServer
-
     server = PostgresServer(Path(tempfile.mkdtemp(prefix="booking-pg-")))
     taken = server.port
     with socket.socket() as squatter:
