@@ -235,9 +235,8 @@ def active_practitioners() -> list[Practitioner]:
     return _practitioners(None)
 
 
-# The form's choice needs two columns, not ORM objects: every form page and submission reads it.
-_BOOKABLE_NAMES = (db.select(Practitioner.id, Practitioner.name)
-                   .where(Practitioner.active.is_(True), Practitioner.hours != "").order_by(Practitioner.id))
+# The same practitioners, as two columns rather than ORM objects: the form's choice, on every view and post.
+_BOOKABLE_NAMES = _BOOKABLE.with_only_columns(Practitioner.id, Practitioner.name)
 
 
 def bookable_names() -> list[tuple[int, str]]:
