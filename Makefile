@@ -83,14 +83,18 @@ run: setup
 # PostgreSQL), so a third worker keeps both cores busy.
 PYTEST_WORKERS ?= 3
 PYTEST_XDIST := --dist loadfile --no-loadscope-reorder
+# pytest rewrites each test module's asserts and keeps the result as bytecode in tests/__pycache__, unless
+# PYTHONDONTWRITEBYTECODE is set (as on this project's machines): then every run, on every worker, rewrites
+# and compiles all of tests/ again, about 4 s. An empty value lets it keep them (git ignores them).
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
 test: setup-test
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_XDIST)
+	$(PYTEST) -n $(PYTEST_WORKERS) $(PYTEST_XDIST)
 
 # The everyday quick run: every test that starts no other process (no browser, PostgreSQL, redis, gunicorn,
 # flask command or wrk); tests/conftest.py marks the others `slow`. They only compute: one worker per core.
 CHECK_WORKERS ?= 2
 check: setup-test
-	$(BIN)/python -m pytest -n $(CHECK_WORKERS) $(PYTEST_XDIST) -m "not slow"
+	$(PYTEST) -n $(CHECK_WORKERS) $(PYTEST_XDIST) -m "not slow"
 
 # bench/run: the app against a bare Flask hello world under the same gunicorn settings, driven by wrk,
 # on SQLite and on PostgreSQL, beside bench/floor.py (only what the rules require), ending with one table

@@ -76,6 +76,24 @@ SLOW_FIXTURES = {"browser", "chromium", "live_app", "live_server", "postgres", "
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 
 
+_facts: dict = {}
+
+
+def _code_facts(function, module) -> tuple[bool, list]:
+    """Whether this function's own source uses subprocess, and the functions of the tests it calls by name.
+
+    Read once per function: many tests share the same fixtures and helpers."""
+    if function not in _facts:
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            source = ""
+        called = [getattr(module, name, None) for name in set(_CALLED.findall(source))]
+        _facts[function] = ("subprocess." in source or "Popen(" in source,
+                            [f for f in called if inspect.isfunction(f) and f.__module__.startswith("tests")])
+    return _facts[function]
+
+
 def _runs_a_process(function, module, seen: set) -> bool:
     """Does this function, or a function of the tests it calls (at any depth), use subprocess?
 
@@ -83,18 +101,8 @@ def _runs_a_process(function, module, seen: set) -> bool:
     if function in seen:
         return False
     seen.add(function)
-    try:
-        source = inspect.getsource(function)
-    except (OSError, TypeError):
-        return False
-    if "subprocess." in source or "Popen(" in source:
-        return True
-    for name in _CALLED.findall(source):
-        called = getattr(module, name, None)
-        if inspect.isfunction(called) and called.__module__.startswith("tests") and \
-                _runs_a_process(called, sys.modules[called.__module__], seen):
-            return True
-    return False
+    runs, called = _code_facts(function, module)
+    return runs or any(_runs_a_process(f, sys.modules[f.__module__], seen) for f in called)
 
 
 def _asks_for_postgres(item) -> bool:
