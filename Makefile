@@ -91,10 +91,12 @@ test: setup-test
 	$(PYTEST) -n $(PYTEST_WORKERS) $(PYTEST_XDIST)
 
 # The everyday quick run: every test that starts no other process (no browser, PostgreSQL, redis, gunicorn,
-# flask command or wrk); tests/conftest.py marks the others `slow`. They only compute: one worker per core.
+# flask command or wrk); tests/conftest.py marks the others `slow`. They only compute: one worker per core,
+# handed out test by test (--dist load), as they share no costly module fixture: the two cores finish
+# together, where whole files left one core idle for the last ~8 s.
 CHECK_WORKERS ?= 2
 check: setup-test
-	$(PYTEST) -n $(CHECK_WORKERS) $(PYTEST_XDIST) -m "not slow"
+	$(PYTEST) -n $(CHECK_WORKERS) --dist load -m "not slow"
 
 # bench/run: the app against a bare Flask hello world under the same gunicorn settings, driven by wrk,
 # on SQLite and on PostgreSQL, beside bench/floor.py (only what the rules require), ending with one table
