@@ -88,7 +88,9 @@ def _code_facts(function, module) -> tuple[bool, list]:
             source = inspect.getsource(function)
         except (OSError, TypeError):
             source = ""
-        called = [getattr(module, name, None) for name in set(_CALLED.findall(source))]
+        # In the source's order, not a set's: a set's order differs between processes, and every xdist worker
+        # must mark the same tests slow.
+        called = [getattr(module, name, None) for name in dict.fromkeys(_CALLED.findall(source))]
         _facts[function] = ("subprocess." in source or "Popen(" in source,
                             [f for f in called if inspect.isfunction(f) and f.__module__.startswith("tests")])
     return _facts[function]
