@@ -81,24 +81,30 @@ def test_in_a_quiet_process_the_queue_goes_in_one_full_batch_over_one_connection
     assert len(set(smtp.handler.peers)) == 1
 
 
-def test_while_requests_keep_coming_mail_goes_in_small_batches_and_all_of_it_goes(make_app, smtp, monkeypatch):
-    """Patients first: a process that never goes quiet still sends everything, a small batch per turn."""
+def test_while_requests_keep_coming_mail_waits_out_the_hold_then_goes_in_small_batches(make_app, smtp, monkeypatch):
+    """Patients first: a busy process holds its mail back for BUSY_HOLD_SECONDS, and one that never goes
+    quiet still sends everything after that, a small batch per turn."""
     from booking.outbox import worker as outbox_worker
 
+    monkeypatch.setattr(outbox_worker, "BUSY_HOLD_SECONDS", 1.0)
     monkeypatch.setattr(outbox_worker, "BUSY_BATCH_SIZE", 2)  # three turns for six emails
     monkeypatch.setattr(outbox_worker, "BUSY_SHARE", 0.5)  # and short waits between them
     app = make_app(OUTBOX_WORKER=True, OUTBOX_POLL_SECONDS=3600)
     _queue(app, 3)
     client = app.test_client()
-    deadline = time.monotonic() + 30
-    while len(smtp.messages) < 6 and time.monotonic() < deadline:
+    first_request = time.monotonic()
+    first_email = None
+    while len(smtp.messages) < 6 and time.monotonic() < first_request + 30:
         assert client.get("/healthz").status_code == 200  # the first request starts the sender
+        if first_email is None and smtp.messages:
+            first_email = time.monotonic()
         # A request every 10 ms or so keeps the process busy (QUIET_SECONDS is 0.25). The pause stands for
         # a server's wait on its socket: a loop that never let go of the GIL would starve this process's other
         # threads, the sender and the SMTP server alike, of everything the test is about.
         time.sleep(0.005)
     app.extensions["outbox_worker"].stop()
     assert len(smtp.messages) == 6, "the sender must not starve while requests keep coming"
+    assert first_email is not None and first_email - first_request >= 1.0, "mail went during the hold"
     per_connection = Counter(smtp.handler.peers)
     assert len(per_connection) == 3 and set(per_connection.values()) == {2}, per_connection
     with app.app_context():

@@ -18,15 +18,16 @@ from booking.outbox.queue import CHANNEL, MAIL_QUEUED
 # Claimed and sent over one SMTP connection per pass, as `send-mail --watch` does.
 BATCH_SIZE = 100
 # Patients' requests come first. While this process serves them (a request started within QUIET_SECONDS),
-# the sender sends small batches and takes at most BUSY_SHARE of the time: after a batch that took t
-# seconds it waits t * (1 / BUSY_SHARE - 1). Mail is never starved, only slowed, and a burst of
-# submissions keeps its speed; once the process is quiet, full batches go one after another.
-# A turn costs the requests about twice its share: it takes a core, and on SQLite also the one writer's
-# lock for each email's durable commit. With a share of 0.1, submissions during a burst ran at 0.81 of a
-# like server with the sender off (bench/run, SQLite); with 0.05, at 0.98 on SQLite and 0.80 on PostgreSQL.
-# One email a turn: the sender thread holds the GIL while it builds an email, so a request served by the same
-# process meanwhile waits about as long as the turn lasts. Ten a turn (about 100 ms) left the rates alone but
-# raised the submissions' p99 at 16 connections from 82-120 ms (sender off) to 123-137 ms (sender on).
+# the sender holds the mail back for up to BUSY_HOLD_SECONDS from the moment the process became busy: what
+# a burst queues goes out in full batches once it is over. A process that stays busy longer is sent from in
+# small batches taking at most BUSY_SHARE of the time: after a batch that took t seconds the sender waits
+# t * (1 / BUSY_SHARE - 1). Mail is never starved, only delayed, and a burst keeps its speed.
+# Why hold first: a turn costs the requests in flight more than its share. The sender thread holds the GIL
+# while it builds an email, and on SQLite takes the one writer's lock for each durable commit, so a request
+# served by the same process meanwhile waits about as long as the turn lasts. With one email a turn every
+# 1/BUSY_SHARE turns' time, submissions at 16 connections (bench/run, SQLite, alternating rounds) had a p99
+# of 86 to 126 ms against 87 to 109 ms with the sender off; holding the mail instead, 83 to 96 ms.
+BUSY_HOLD_SECONDS = 30.0
 BUSY_BATCH_SIZE = 1
 BUSY_SHARE = 0.05
 QUIET_SECONDS = 0.25
@@ -43,10 +44,14 @@ class OutboxWorker:
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
         self.last_request_at = -math.inf  # time.monotonic() when this process last began a request
+        self.busy_since = -math.inf  # when the requests that keep it busy now began
         self.next_busy_turn = -math.inf  # when the sender may send again while requests keep coming
 
     def request_started(self) -> None:
-        self.last_request_at = time.monotonic()
+        now = time.monotonic()
+        if now - self.last_request_at >= QUIET_SECONDS:
+            self.busy_since = now
+        self.last_request_at = now
 
     def ensure_running(self) -> None:
         with self.lock:
@@ -75,13 +80,13 @@ class OutboxWorker:
         return self._quiet_in() > 0
 
     def _turn(self) -> bool | None:
-        """Wait until the sender may go: True once the process is quiet, False when its share of a busy
-        process is due, None when stopping."""
+        """Wait until the sender may go: True once the process is quiet, False when its share of a process
+        busy for longer than the hold is due, None when stopping."""
         while not self.stopping.is_set():
             quiet_in = self._quiet_in()
             if quiet_in <= 0:
                 return True
-            turn_in = self.next_busy_turn - time.monotonic()
+            turn_in = max(self.next_busy_turn, self.busy_since + BUSY_HOLD_SECONDS) - time.monotonic()
             if turn_in <= 0:
                 return False
             self.stopping.wait(min(quiet_in, turn_in))
