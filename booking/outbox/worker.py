@@ -24,9 +24,10 @@ BATCH_SIZE = 100
 # t * (1 / BUSY_SHARE - 1). Mail is never starved, only delayed, and a burst keeps its speed.
 # Why hold first: a turn costs the requests in flight more than its share. The sender thread holds the GIL
 # while it builds an email, and on SQLite takes the one writer's lock for each durable commit, so a request
-# served by the same process meanwhile waits about as long as the turn lasts. With one email a turn every
-# 1/BUSY_SHARE turns' time, submissions at 16 connections (bench/run, SQLite, alternating rounds) had a p99
-# of 86 to 126 ms against 87 to 109 ms with the sender off; holding the mail instead, 83 to 96 ms.
+# served by the same process meanwhile waits about as long as the turn lasts. Sending in turns from a
+# burst's start (one email each), submissions at 16 connections (bench/run's shape, SQLite, 4 alternating
+# rounds) had a p99 of 86 to 126 ms, against 87 to 109 ms with the sender off and 83 to 96 ms holding the
+# mail (docs/performance.md).
 BUSY_HOLD_SECONDS = 30.0
 BUSY_BATCH_SIZE = 1
 BUSY_SHARE = 0.05
