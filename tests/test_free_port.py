@@ -2,12 +2,7 @@
 
 import socket
 
-from tests.fixtures.smtp import port_range, free_port
-
-
-def ephemeral_start() -> int:
-    with open("/proc/sys/net/ipv4/ip_local_port_range") as ports:
-        return int(ports.read().split()[0])
+from tests.fixtures.smtp import ephemeral_start, free_port, port_range
 
 
 def test_a_port_handed_out_is_below_the_ephemeral_range_free_and_never_handed_out_twice():
